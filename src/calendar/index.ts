@@ -1,0 +1,3 @@
+export * from './calendar';
+export * from './deadline';
+export { formatShanghai, shanghaiDate, shanghaiInstant } from './civil-date';
