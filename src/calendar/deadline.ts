@@ -187,8 +187,6 @@ export function parseDeadline(text: string): Deadline {
   const t = text.normalize('NFKC').trim();
   if (t === '') throw new DeadlineSyntaxError(text, 'the expression is empty');
 
-  if (/^\d{4}-\d{2}-\d{2}/.test(t)) return parseInstant(text, t);
-
   let body = t;
   const common: Common = { source: text };
   const anchored = /^(.*\S)\s+(?:from|after)\s+(\S+)$/i.exec(t);
@@ -200,6 +198,7 @@ export function parseDeadline(text: string): Deadline {
     common.anchor = anchored[2];
     if (/^\d{4}-\d{2}-\d{2}/.test(body)) throw new DeadlineSyntaxError(text, 'an absolute instant cannot be counted from a variable');
   }
+  if (/^\d{4}-\d{2}-\d{2}/.test(body)) return parseInstant(text, body);
 
   if (/^p/i.test(body)) {
     if (/\s/.test(body)) throw new DeadlineSyntaxError(text, 'an ISO 8601 duration may not contain spaces');
