@@ -1,0 +1,89 @@
+/**
+ * The host's own element behaviour for bpmn-engine: a timer that reads the injected clock and the
+ * county's deadline expressions instead of the system time and the ISO parser, and a timers registry
+ * that never calls setTimeout (due timers are rows in the database, fired by the scheduler).
+ */
+import * as Elements from 'bpmn-elements';
+import { TypeResolver } from 'moddle-context-serializer';
+import type { Clock } from '../clock/clock';
+import type { DeadlinePort } from './deadlines';
+
+/** Passed to every Engine as the option `host`; bpmn-elements keeps unknown options in environment.options. */
+export interface HostOptions {
+  clock: Clock;
+  deadlines: DeadlinePort;
+  countyId: string;
+}
+
+// bpmn-elements ships no types for its classes' internals; these are the members used here.
+interface TimerDefinitionInternals {
+  environment: { options: { host?: HostOptions }; resolveExpression(expr: string, message?: unknown): unknown; variables: Record<string, unknown> };
+  timeDuration?: string;
+  timeDate?: string;
+  timeCycle?: string;
+}
+
+const BaseTimer = Elements.TimerEventDefinition as unknown as { new (...args: unknown[]): object; prototype: object };
+
+/**
+ * Timer event definition resolved with the host clock and deadline expressions. The base class still
+ * does the messaging; only the computation of the expiry instant is ours. A resumed timer keeps the
+ * absolute expireAt it was given when entered, and fires at once when the clock has passed it.
+ */
+export class HostTimerEventDefinition extends BaseTimer {
+  _getTimers(this: TimerDefinitionInternals, executeMessage: { content: Record<string, unknown> }) {
+    const host = this.environment.options.host;
+    if (!host) throw new Error('HostTimerEventDefinition needs the host option');
+    const content = executeMessage.content;
+    const now = host.clock.now();
+    if (content.expireAt) {
+      const expireAt = new Date(content.expireAt as string);
+      return { timerType: content.timerType, expireAt, timeout: expireAt.getTime() - now.getTime(), provisional: content.provisional };
+    }
+    for (const timerType of ['timeDate', 'timeDuration', 'timeCycle'] as const) {
+      const raw = this[timerType];
+      if (!raw) continue;
+      if (timerType === 'timeCycle') throw new Error('timeCycle timers are not supported; use timeDuration');
+      const resolved = String(this.environment.resolveExpression(raw, executeMessage) ?? '').trim();
+      const { due, provisional } = host.deadlines.compute(host.countyId, resolved, now, this.environment.variables);
+      return { timerType, [timerType]: resolved, expireAt: due, timeout: due.getTime() - now.getTime(), provisional };
+    }
+    return { timeout: 0 };
+  }
+}
+
+/** A timers registry for one engine: remembers what was set, schedules nothing. */
+export function recordingTimers() {
+  return new Elements.Timers({
+    setTimeout: (() => ({ recorded: true })) as unknown as typeof setTimeout,
+    clearTimeout: (() => undefined) as unknown as typeof clearTimeout,
+  });
+}
+
+export interface PendingTimer {
+  elementId: string;
+  executionId: string;
+  expireAt: Date;
+  expression?: string;
+  provisional: boolean;
+}
+
+export function pendingTimers(timers: ReturnType<typeof recordingTimers>): PendingTimer[] {
+  return (timers.executing as unknown as Array<{ owner?: Record<string, unknown> }>)
+    .filter((ref) => ref.owner?.expireAt)
+    .map((ref) => {
+      const o = ref.owner as Record<string, unknown>;
+      const type = o.timerType as string | undefined;
+      return {
+        elementId: o.id as string,
+        executionId: o.executionId as string,
+        expireAt: new Date(o.expireAt as string),
+        expression: type ? (o[type] as string | undefined) : undefined,
+        provisional: Boolean(o.provisional),
+      };
+    });
+}
+
+/** Element types of the host: the library's, with our timer. Built once; shared by every engine. */
+export const hostElements = { ...Elements, TimerEventDefinition: HostTimerEventDefinition };
+export const hostTypeResolver = TypeResolver(hostElements as never);

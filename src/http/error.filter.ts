@@ -1,0 +1,48 @@
+/**
+ * The one place where errors become HTTP answers: {"error": code, "message": text for a person, "details"}.
+ * Domain errors carry their code; anything unexpected is logged and answered 500 without internals.
+ */
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ConflictError, DeploymentRejectedError, DomainError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors';
+import { ConfigError } from '../config/config';
+
+const STATUS: Array<[new (...a: never[]) => DomainError, number]> = [
+  [DeploymentRejectedError, 422],
+  [ValidationError, 400],
+  [NotFoundError, 404],
+  [ConflictError, 409],
+  [UnauthorizedError, 401],
+  [ForbiddenError, 403],
+];
+
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(err: unknown, host: ArgumentsHost) {
+    const reply = host.switchToHttp().getResponse();
+    const { status, body } = this.map(err);
+    if (status >= 500) this.logger.error(`${(err as Error)?.stack ?? err}`);
+    reply.status(status).send(body);
+  }
+
+  private map(err: unknown): { status: number; body: { error: string; message: string; details?: unknown } } {
+    if (err instanceof DomainError) {
+      const status = STATUS.find(([cls]) => err instanceof cls)?.[1] ?? 400;
+      return { status, body: { error: err.code, message: err.message, details: err.details } };
+    }
+    if (err instanceof HttpException) {
+      const status = err.getStatus();
+      const r = err.getResponse() as { message?: unknown } | string;
+      const message = typeof r === 'string' ? r : Array.isArray(r.message) ? r.message.join('; ') : String(r.message ?? err.message);
+      return { status, body: { error: status === 404 ? 'not_found' : `http_${status}`, message } };
+    }
+    // Errors raised by fastify itself (bad JSON, body too large, wrong content type) carry statusCode.
+    const e = err as { statusCode?: number; message?: string; code?: string };
+    if (e && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+      return { status: e.statusCode, body: { error: e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body_too_large' : 'bad_request', message: e.message ?? 'Bad request' } };
+    }
+    if (err instanceof ConfigError) return { status: 500, body: { error: 'configuration', message: err.message } };
+    return { status: 500, body: { error: 'internal', message: 'Something went wrong on the server; it was logged.' } };
+  }
+}

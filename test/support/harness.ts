@@ -1,0 +1,141 @@
+/**
+ * Test harness: a real database (embedded PGlite in a temp folder, or a fresh PostgreSQL database when
+ * TEST_DATABASE_URL is set), the real engine, and the real HTTP server on a random port.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import knexFactory from 'knex';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppConfig, loadConfig } from '../../src/config/config';
+import { Core, CoreOptions, createCore } from '../../src/core';
+import { createApp } from '../../src/http/create-app';
+
+export const FIXTURES = path.resolve(__dirname, '..', 'fixtures');
+export const ADMIN_TOKEN = 'test-admin-token';
+
+export const usingPostgres = Boolean(process.env.TEST_DATABASE_URL);
+
+/** A place for one test's data: a temp folder, and with PostgreSQL a database of its own. */
+export interface TestStore {
+  dataDir: string;
+  databaseUrl?: string;
+  drop(): Promise<void>;
+}
+
+export async function createStore(): Promise<TestStore> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcp-test-'));
+  const base = process.env.TEST_DATABASE_URL;
+  if (!base) {
+    return { dataDir, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+  }
+  const name = `hcp_test_${randomBytes(6).toString('hex')}`;
+  const admin = knexFactory({ client: 'pg', connection: base, pool: { min: 0, max: 1 } });
+  await admin.raw(`create database ${name}`);
+  await admin.destroy();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    dataDir,
+    databaseUrl: url.toString(),
+    async drop() {
+      const a = knexFactory({ client: 'pg', connection: base, pool: { min: 0, max: 1 } });
+      await a.raw(`drop database if exists ${name} with (force)`);
+      await a.destroy();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestApp {
+  core: Core;
+  app: NestFastifyApplication;
+  url: string;
+  close(): Promise<void>;
+  api: ApiClient;
+}
+
+export async function startApp(store: TestStore, overrides: Partial<AppConfig> = {}, options: CoreOptions = {}): Promise<TestApp> {
+  const config = loadConfig(
+    { CLOCK_CONTROL: 'true' },
+    {
+      dataDir: store.dataDir,
+      databaseUrl: store.databaseUrl,
+      processesDir: path.join(FIXTURES, 'processes'),
+      templatesDir: path.join(FIXTURES, 'templates'),
+      port: 0,
+      schedulerEnabled: false,
+      ...overrides,
+    },
+  );
+  const quiet = { log: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) };
+  const core = await createCore(config, quiet, options);
+  if (!(await core.db.knex('users').where({ id: 'test-admin' }).first())) {
+    await core.auth.createUser({ id: 'test-admin', roles: ['admin'], counties: ['*'], token: ADMIN_TOKEN }, new Date());
+  }
+  const app = await createApp(core, { logger: ['error'] });
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${address.port}`;
+  if (config.schedulerEnabled) core.scheduler.start();
+  let closed = false;
+  return {
+    core,
+    app,
+    url,
+    api: client(url, ADMIN_TOKEN),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await core.close();
+    },
+  };
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+}
+
+export type ApiClient = {
+  get<T = any>(path: string): Promise<ApiResponse<T>>;
+  post<T = any>(path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse<T>>;
+  put<T = any>(path: string, body?: unknown): Promise<ApiResponse<T>>;
+  as(token: string): ApiClient;
+};
+
+export function client(base: string, token?: string): ApiClient {
+  const call = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const h: Record<string, string> = { ...headers };
+    if (token) h.authorization = `Bearer ${token}`;
+    let payload: string | undefined;
+    if (body !== undefined) {
+      if (typeof body === 'string') payload = body;
+      else {
+        payload = JSON.stringify(body);
+        h['content-type'] = 'application/json';
+      }
+    }
+    const res = await fetch(base + p, { method, headers: h, body: payload });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body: parsed as any };
+  };
+  return {
+    get: (p) => call('GET', p),
+    post: (p, b, h) => call('POST', p, b, h),
+    put: (p, b) => call('PUT', p, b),
+    as: (t) => client(base, t),
+  };
+}
+
+export function fixture(...parts: string[]): string {
+  return fs.readFileSync(path.join(FIXTURES, ...parts), 'utf8');
+}
