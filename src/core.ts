@@ -14,6 +14,7 @@ import { Logger, Runner } from './engine/runner';
 import { ServiceDefinition, ServiceRegistry } from './engine/services';
 import { InstanceService } from './instances/instance.service';
 import { notifyService } from './notifications/notify.service';
+import { setStatusService } from './cases/status.service';
 import { TemplateStore } from './notifications/templates';
 import { LogTransport, Transport, WebhookTransport } from './notifications/transports';
 import { Scheduler } from './scheduler/scheduler';
@@ -71,6 +72,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
     const templates = new TemplateStore(config.templatesDir);
     const services = new ServiceRegistry();
     services.register(notifyService(templates));
+    services.register(setStatusService());
     for (const s of options.services ?? []) services.register(s);
 
     const deadlines = new CountyDeadlines(tenants, loadBundledCalendarData());

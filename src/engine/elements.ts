@@ -13,6 +13,11 @@ export interface HostOptions {
   clock: Clock;
   deadlines: DeadlinePort;
   countyId: string;
+  /**
+   * The due instant of a pending timer as the database has it. The timers table is the truth: when a
+   * calendar year is corrected the rows are recomputed, and the resumed engine follows them.
+   */
+  dueOverride?(executionId: string): Date | undefined;
 }
 
 // bpmn-elements ships no types for its classes' internals; these are the members used here.
@@ -37,7 +42,7 @@ export class HostTimerEventDefinition extends BaseTimer {
     const content = executeMessage.content;
     const now = host.clock.now();
     if (content.expireAt) {
-      const expireAt = new Date(content.expireAt as string);
+      const expireAt = host.dueOverride?.(content.executionId as string) ?? new Date(content.expireAt as string);
       return { timerType: content.timerType, expireAt, timeout: expireAt.getTime() - now.getTime(), provisional: content.provisional };
     }
     for (const timerType of ['timeDate', 'timeDuration', 'timeCycle'] as const) {

@@ -56,6 +56,8 @@ class StepSession {
   readonly waiting = new Map<string, ActivityApi>();
   readonly pending = new Set<Promise<unknown>>();
   completedTask?: { executionId: string; actor: string };
+  /** Due instants of the pending timer rows, by executionId (the rows win over the engine state). */
+  timerDue = new Map<string, Date>();
   engineError?: Error;
   abortError?: Error;
   ended = false;
@@ -188,6 +190,8 @@ export class Runner {
       if (row.status !== 'running') throw new ConflictError(`Process instance ${instanceId} is ${row.status}`, { status: row.status }, 'instance_not_running');
       const definition = await this.definitions.get(row.definition_id, trx);
       const session = new StepSession(row.id, row.county_id, row.business_key, definition, actor, trx, this.clock.now());
+      const dueRows = await trx<TimerRow>('timers').where({ instance_id: row.id }).select('execution_id', 'due_at');
+      session.timerDue = new Map(dueRows.map((t) => [t.execution_id, new Date(t.due_at)]));
       const engine = this.buildEngine(session);
       const listener = this.listen(session, engine);
       engine.recover(row.state);
@@ -200,7 +204,7 @@ export class Runner {
   }
 
   private buildEngine(session: StepSession, variables?: Record<string, unknown>): Engine {
-    const host: HostOptions = { clock: this.clock, deadlines: this.deadlines, countyId: session.countyId };
+    const host: HostOptions = { clock: this.clock, deadlines: this.deadlines, countyId: session.countyId, dueOverride: (id) => session.timerDue.get(id) };
     return new Engine({
       name: session.instanceId,
       sourceContext: session.definition.context,
