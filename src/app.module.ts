@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { Core } from './core';
+import { CalendarsController } from './calendars/calendars.controller';
 import { AdminController, DefinitionsController, HealthController, InstancesController, TasksController } from './http/controllers';
 import { AuthGuard, CORE } from './http/common';
 import { ErrorFilter } from './http/error.filter';
@@ -11,7 +12,7 @@ export class AppModule {
   static forCore(core: Core): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, DefinitionsController, InstancesController, TasksController, AdminController],
+      controllers: [HealthController, DefinitionsController, InstancesController, TasksController, AdminController, CalendarsController],
       providers: [
         { provide: CORE, useValue: core },
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -5,6 +5,7 @@
 import type { AppConfig } from './config/config';
 import { AuthService } from './auth/auth.service';
 import { loadBundledCalendarData } from './calendar';
+import { CalendarService } from './calendars/calendar.service';
 import { Clock } from './clock/clock';
 import { Database, openDatabase } from './database/database';
 import { DefinitionService } from './definitions/definition.service';
@@ -35,6 +36,8 @@ export interface Core {
   tenants: TenantRegistry;
   services: ServiceRegistry;
   deadlines: CountyDeadlines;
+  /** Calendar years in the database: loads, versions, effective calendars, warnings (issue 3). */
+  calendars: CalendarService;
   templates: TemplateStore;
   runner: Runner;
   definitions: DefinitionService;
@@ -78,6 +81,9 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
     const deadlines = new CountyDeadlines(tenants, loadBundledCalendarData());
     const store = new DefinitionStore(knex);
     const runner = new Runner(knex, store, services, clock, deadlines, logger);
+    const calendars = new CalendarService(knex, tenants, deadlines, clock, logger);
+    await calendars.start();
+    calendars.guardRunner(runner);
     const definitions = new DefinitionService(knex, tenants, services, deadlines, clock);
     for (const t of loaded) {
       for (const d of t.diagrams) {
@@ -114,6 +120,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
       tenants,
       services,
       deadlines,
+      calendars,
       templates,
       runner,
       definitions,
@@ -129,10 +136,12 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
         return { now: clock.now(), timersFired };
       },
       async close() {
+        calendars.stop();
         await scheduler.stop();
         await db.close();
       },
     };
+    if (config.schedulerEnabled) calendars.startPolling(config.pollIntervalMs);
     return core;
   } catch (err) {
     await db.close();

@@ -47,9 +47,12 @@ export interface DayInfo {
 }
 
 export class CalendarDataError extends Error {
-  constructor(message: string) {
+  /** The field the message is about, e.g. "level" or "holidays[2].date", when there is one. */
+  readonly field?: string;
+  constructor(message: string, field?: string) {
     super(message);
     this.name = 'CalendarDataError';
+    if (field !== undefined) this.field = field;
   }
 }
 
@@ -63,26 +66,27 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 function validateDays(value: unknown, field: 'holidays' | 'workdays', year: number, where: string): CalendarDay[] {
-  if (!Array.isArray(value)) throw new CalendarDataError(`${where}: "${field}" must be an array of {date, name?}`);
+  if (!Array.isArray(value)) throw new CalendarDataError(`${where}: "${field}" must be an array of {date, name?}`, field);
   const seen = new Set<string>();
   const out: CalendarDay[] = [];
   value.forEach((entry, i) => {
-    const at = `${where}: ${field}[${i}]`;
-    if (!isRecord(entry)) throw new CalendarDataError(`${at} must be an object like {"date":"${year}-10-01","name":"国庆节"}`);
+    const path = `${field}[${i}]`;
+    const at = `${where}: ${path}`;
+    if (!isRecord(entry)) throw new CalendarDataError(`${at} must be an object like {"date":"${year}-10-01","name":"国庆节"}`, path);
     for (const k of Object.keys(entry)) {
-      if (k !== 'date' && k !== 'name') throw new CalendarDataError(`${at} has unknown field "${k}" (allowed: date, name)`);
+      if (k !== 'date' && k !== 'name') throw new CalendarDataError(`${at} has unknown field "${k}" (allowed: date, name)`, `${path}.${k}`);
     }
     const date = entry.date;
     if (typeof date !== 'string' || !parseCivilDate(date)) {
-      throw new CalendarDataError(`${at}.date must be a real calendar date written YYYY-MM-DD, got ${JSON.stringify(date)}`);
+      throw new CalendarDataError(`${at}.date must be a real calendar date written YYYY-MM-DD, got ${JSON.stringify(date)}`, `${path}.date`);
     }
-    if (!date.startsWith(`${year}-`)) throw new CalendarDataError(`${at}.date ${date} is not in the year ${year} of this file`);
-    if (seen.has(date)) throw new CalendarDataError(`${at}.date ${date} is listed twice in ${field}`);
+    if (!date.startsWith(`${year}-`)) throw new CalendarDataError(`${at}.date ${date} is not in the year ${year} of this file`, `${path}.date`);
+    if (seen.has(date)) throw new CalendarDataError(`${at}.date ${date} is listed twice in ${field}`, `${path}.date`);
     seen.add(date);
     const day: CalendarDay = { date };
     if (entry.name !== undefined) {
       if (typeof entry.name !== 'string' || entry.name.trim() === '') {
-        throw new CalendarDataError(`${at}.name must be a non-empty string when present`);
+        throw new CalendarDataError(`${at}.name must be a non-empty string when present`, `${path}.name`);
       }
       day.name = entry.name;
     }
@@ -99,29 +103,29 @@ function validateDays(value: unknown, field: 'holidays' | 'workdays', year: numb
 export function validateCalendarYear(input: unknown): CalendarYearData {
   if (!isRecord(input)) throw new CalendarDataError('calendar year must be a JSON object with scope, year, holidays, workdays, source, level');
   for (const k of Object.keys(input)) {
-    if (!KNOWN_KEYS.has(k)) throw new CalendarDataError(`unknown field "${k}" (allowed: ${[...KNOWN_KEYS].join(', ')})`);
+    if (!KNOWN_KEYS.has(k)) throw new CalendarDataError(`unknown field "${k}" (allowed: ${[...KNOWN_KEYS].join(', ')})`, k);
   }
   const { scope, year, source, level, note } = input;
   if (typeof scope !== 'string' || !SCOPE_RE.test(scope)) {
-    throw new CalendarDataError(`"scope" must be lower-case letters, digits or "-" (e.g. "national", "guangxi"), got ${JSON.stringify(scope)}`);
+    throw new CalendarDataError(`"scope" must be lower-case letters, digits or "-" (e.g. "national", "guangxi"), got ${JSON.stringify(scope)}`, 'scope');
   }
   if (typeof year !== 'number' || !Number.isInteger(year) || year < 2000 || year > 2100) {
-    throw new CalendarDataError(`"year" must be an integer from 2000 to 2100, got ${JSON.stringify(year)}`);
+    throw new CalendarDataError(`"year" must be an integer from 2000 to 2100, got ${JSON.stringify(year)}`, 'year');
   }
   const where = `${scope}/${year}`;
   if (typeof source !== 'string' || source.trim() === '') {
-    throw new CalendarDataError(`${where}: "source" must name the notice or report the data comes from`);
+    throw new CalendarDataError(`${where}: "source" must name the notice or report the data comes from`, 'source');
   }
   if (typeof level !== 'string' || !(LEVELS as readonly string[]).includes(level)) {
-    throw new CalendarDataError(`${where}: "level" must be one of ${LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
+    throw new CalendarDataError(`${where}: "level" must be one of ${LEVELS.join(', ')}, got ${JSON.stringify(level)}`, 'level');
   }
-  if (note !== undefined && typeof note !== 'string') throw new CalendarDataError(`${where}: "note" must be a string when present`);
+  if (note !== undefined && typeof note !== 'string') throw new CalendarDataError(`${where}: "note" must be a string when present`, 'note');
   const holidays = validateDays(input.holidays, 'holidays', year, where);
   const workdays = validateDays(input.workdays, 'workdays', year, where);
   const off = new Set(holidays.map((d) => d.date));
   const both = workdays.find((d) => off.has(d.date));
   if (both) {
-    throw new CalendarDataError(`${where}: ${both.date} is listed both as a holiday and as a make-up workday; keep it in one list only`);
+    throw new CalendarDataError(`${where}: ${both.date} is listed both as a holiday and as a make-up workday; keep it in one list only`, 'workdays');
   }
   const out: CalendarYearData = { scope, year, holidays, workdays, source, level: level as SourceLevel };
   if (note !== undefined) out.note = note;
@@ -233,4 +237,9 @@ export class WorkingCalendar {
     if (weekend) return { date, working: false, reason: 'weekend', provisional };
     return { date, working: true, reason: 'weekday', provisional };
   }
+}
+
+/** True for a scope name a calendar year may be stored under (lower-case letters, digits, "-"). */
+export function isCalendarScope(scope: unknown): scope is string {
+  return typeof scope === 'string' && scope.length <= 64 && SCOPE_RE.test(scope);
 }

@@ -137,7 +137,8 @@ export class Runner {
   ): Promise<{ task: TaskRow; instance: InstanceRow }> {
     const task = await this.knex<TaskRow>('tasks').where({ id: taskId }).first();
     if (!task) throw new NotFoundError(`No task ${taskId}`);
-    const instance = await this.step(task.instance_id, actor, async (session, engine, trx) => {
+    // Checked under the instance lock, before anything else: the loser of a race learns why.
+    const guard = async (trx: Knex.Transaction) => {
       const current = await trx<TaskRow>('tasks').where({ id: taskId }).first();
       if (!current || current.status !== 'open') {
         throw new ConflictError(`Task ${taskId} is ${current?.status ?? 'gone'}${current?.completed_by ? `, completed by ${current.completed_by}` : ''}`, { status: current?.status }, 'task_not_open');
@@ -145,6 +146,8 @@ export class Runner {
       if (current.assignee && current.assignee !== actor && !opts.overrideAssignee) {
         throw new ConflictError(`Task ${taskId} is claimed by ${current.assignee}`, { assignee: current.assignee }, 'task_claimed');
       }
+    };
+    const instance = await this.step(task.instance_id, actor, async (session, engine, trx) => {
       const api = session.waiting.get(task.execution_id);
       if (!api) throw new ConflictError(`Task ${taskId} is no longer waiting in its instance`, undefined, 'task_not_waiting');
       session.completedTask = { executionId: task.execution_id, actor };
@@ -157,7 +160,7 @@ export class Runner {
       });
       api.environment.assignVariables(variables);
       api.signal({ form: variables });
-    });
+    }, guard);
     const completed = await this.knex<TaskRow>('tasks').where({ id: taskId }).first();
     return { task: completed!, instance };
   }
@@ -183,10 +186,12 @@ export class Runner {
     instanceId: string,
     actor: string,
     act: (session: StepSession, engine: Engine, trx: Knex.Transaction) => Promise<void>,
+    guard?: (trx: Knex.Transaction) => Promise<void>,
   ): Promise<InstanceRow> {
     return this.knex.transaction(async (trx) => {
       const row = await trx<InstanceRow>('process_instances').where({ id: instanceId }).forUpdate().first();
       if (!row) throw new NotFoundError(`No process instance ${instanceId}`);
+      await guard?.(trx);
       if (row.status !== 'running') throw new ConflictError(`Process instance ${instanceId} is ${row.status}`, { status: row.status }, 'instance_not_running');
       const definition = await this.definitions.get(row.definition_id, trx);
       const session = new StepSession(row.id, row.county_id, row.business_key, definition, actor, trx, this.clock.now());

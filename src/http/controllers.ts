@@ -26,6 +26,7 @@ export class HealthController {
       database: this.core.db.kind,
       counties: this.core.tenants.list().map((t) => t.id),
       clock: { now: this.core.clock.now(), simulated: this.core.clock.isSimulated },
+      calendar: await this.core.calendars.health(),
     };
   }
 }

@@ -15,6 +15,16 @@ const STATUS: Array<[new (...a: never[]) => DomainError, number]> = [
   [ForbiddenError, 403],
 ];
 
+const HTTP_CODES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'body_too_large',
+  415: 'unsupported_media_type',
+};
+
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
@@ -35,12 +45,12 @@ export class ErrorFilter implements ExceptionFilter {
       const status = err.getStatus();
       const r = err.getResponse() as { message?: unknown } | string;
       const message = typeof r === 'string' ? r : Array.isArray(r.message) ? r.message.join('; ') : String(r.message ?? err.message);
-      return { status, body: { error: status === 404 ? 'not_found' : `http_${status}`, message } };
+      return { status, body: { error: HTTP_CODES[status] ?? `http_${status}`, message } };
     }
     // Errors raised by fastify itself (bad JSON, body too large, wrong content type) carry statusCode.
     const e = err as { statusCode?: number; message?: string; code?: string };
     if (e && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-      return { status: e.statusCode, body: { error: e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body_too_large' : 'bad_request', message: e.message ?? 'Bad request' } };
+      return { status: e.statusCode, body: { error: HTTP_CODES[e.statusCode] ?? 'bad_request', message: e.message ?? 'Bad request' } };
     }
     if (err instanceof ConfigError) return { status: 500, body: { error: 'configuration', message: err.message } };
     return { status: 500, body: { error: 'internal', message: 'Something went wrong on the server; it was logged.' } };

@@ -122,8 +122,7 @@ export class Scheduler {
   }
 
   /** Delivers due outbox rows; failures are retried with exponential backoff, then parked as dead. */
-  async dispatchOutbox(limit = 50): Promise<number> {
-    const wall = new Date();
+  async dispatchOutbox(limit = 50, wall: Date = new Date()): Promise<number> {
     const claimed: OutboxRow[] = await this.knex('outbox')
       .whereIn(
         'id',
@@ -143,7 +142,7 @@ export class Scheduler {
     for (const row of claimed) {
       try {
         await this.transport.deliver(row);
-        await this.knex('outbox').where({ id: row.id }).update({ status: 'delivered', delivered_at: new Date(), attempts: row.attempts + 1, locked_by: null, locked_until: null, last_error: null });
+        await this.knex('outbox').where({ id: row.id }).update({ status: 'delivered', delivered_at: wall, attempts: row.attempts + 1, locked_by: null, locked_until: null, last_error: null });
         delivered++;
       } catch (err) {
         const attempts = row.attempts + 1;
@@ -155,7 +154,7 @@ export class Scheduler {
             status: dead ? 'dead' : 'pending',
             attempts,
             last_error: (err as Error).message.slice(0, 500),
-            next_attempt_at: new Date(Date.now() + backoff),
+            next_attempt_at: new Date(wall.getTime() + backoff),
             locked_by: null,
             locked_until: null,
           });
