@@ -29,7 +29,8 @@ async function main() {
     console.error(`Start-up failed: ${(err as Error).message}`);
     process.exit(1);
   }
-  const app = await createApp(core, { logger: [config.logLevel === 'debug' ? 'debug' : 'log', 'warn', 'error'] });
+  const levels = (['error', 'warn', 'log', 'debug'] as const).slice(0, ['error', 'warn', 'log', 'debug'].indexOf(config.logLevel) + 1);
+  const app = await createApp(core, { logger: [...levels] });
   await app.listen(config.port, config.host);
   if (config.schedulerEnabled) core.scheduler.start();
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;

@@ -50,7 +50,6 @@ interface JournalEntry {
 class StepSession {
   readonly journal: JournalEntry[] = [];
   readonly newTasks: Partial<TaskRow>[] = [];
-  readonly endedUserTasks = new Set<string>();
   readonly firedTimerExecutions = new Set<string>();
   readonly outbox: Array<OutboxMessage & { idempotencyKey: string }> = [];
   readonly waiting = new Map<string, ActivityApi>();
@@ -147,9 +146,16 @@ export class Runner {
         throw new ConflictError(`Task ${taskId} is claimed by ${current.assignee}`, { assignee: current.assignee }, 'task_claimed');
       }
     };
+    let rejection: ConflictError | undefined;
     const instance = await this.step(task.instance_id, actor, async (session, engine, trx) => {
       const api = session.waiting.get(task.execution_id);
       if (!api) throw new ConflictError(`Task ${taskId} is no longer waiting in its instance`, undefined, 'task_not_waiting');
+      if (!waitingUserTasks(engine).has(task.execution_id)) {
+        // A deadline that passed before this request ended the task while the instance resumed. That
+        // step is kept (committed); the completion is refused.
+        rejection = new ConflictError(`Task ${taskId} was closed by its deadline before it was completed`, { status: 'cancelled' }, 'task_not_open');
+        return;
+      }
       session.completedTask = { executionId: task.execution_id, actor };
       session.journal.push({ type: 'task.completed', element_id: task.element_id, element_type: 'bpmn:UserTask', actor, data: { taskId, input: variables } });
       await trx('tasks').where({ id: taskId }).update({
@@ -161,6 +167,7 @@ export class Runner {
       api.environment.assignVariables(variables);
       api.signal({ form: variables });
     }, guard);
+    if (rejection) throw rejection;
     const completed = await this.knex<TaskRow>('tasks').where({ id: taskId }).first();
     return { task: completed!, instance };
   }
@@ -282,16 +289,7 @@ export class Runner {
       session.journal.push({ type, element_id: api.id, element_type: api.type, actor: null, data: data ?? null });
 
     listener.on('activity.enter', (api) => journal('activity.enter', api));
-    listener.on('activity.end', (api) => {
-      journal('activity.end', api);
-      if (api.type === 'bpmn:UserTask') session.endedUserTasks.add(api.executionId);
-    });
-    listener.on('activity.discard', (api) => {
-      if (api.type === 'bpmn:UserTask') {
-        session.endedUserTasks.add(api.executionId);
-        journal('activity.discard', api);
-      }
-    });
+    listener.on('activity.end', (api) => journal('activity.end', api));
     listener.on('activity.error', (api) => journal('activity.error', api, { error: api.content?.error?.message }));
     listener.on('flow.take', (api) => journal('flow.take', api));
     listener.on('activity.timer', (api) => {
@@ -376,6 +374,7 @@ export class Runner {
     const state = await engine.getState();
     for (const d of state.definitions ?? []) delete d.source;
     const timersNow = pendingTimers(engine.environment.timers as never);
+    const waitingNow = waitingUserTasks(engine);
     engine.stop();
 
     let status: InstanceRow['status'] = 'running';
@@ -397,10 +396,13 @@ export class Runner {
         .onConflict('execution_id')
         .ignore();
     }
-    const ended = [...session.endedUserTasks].filter((e) => e !== session.completedTask?.executionId);
-    if (ended.length || status !== 'running') {
-      const q = trx('tasks').where({ instance_id: row.id, status: 'open' });
-      if (status === 'running') q.whereIn('execution_id', ended);
+    // Any open task row whose activity no longer waits was ended by something else (an interrupting
+    // timer, an error, the end of the process): it is cancelled.
+    const stillWaiting = status === 'running' ? waitingNow : new Set<string>();
+    const openRows = await trx<TaskRow>('tasks').where({ instance_id: row.id, status: 'open' }).select('execution_id');
+    const ended = openRows.map((t) => t.execution_id).filter((e) => !stillWaiting.has(e));
+    if (ended.length) {
+      const q = trx('tasks').where({ instance_id: row.id, status: 'open' }).whereIn('execution_id', ended);
       const cancelled = await q.update({ status: 'cancelled', completed_at: now }).returning(['id', 'element_id']);
       for (const c of cancelled) session.journal.push({ type: 'task.cancelled', element_id: c.element_id, element_type: 'bpmn:UserTask', actor: 'system', data: { taskId: c.id } });
     }
@@ -484,6 +486,20 @@ export class Runner {
     if (n !== 1) throw new ConflictError(`Process instance ${row.id} was changed by another step; try again`, undefined, 'concurrent_step');
     return { ...row, ...update, state: null, variables } as InstanceRow;
   }
+}
+
+/** executionIds of the user tasks the engine waits on now. */
+function waitingUserTasks(engine: Engine): Set<string> {
+  const postponed = (engine.execution?.getPostponed() ?? []) as ActivityApi[];
+  const out = new Set<string>();
+  const visit = (list: ActivityApi[]) => {
+    for (const a of list) {
+      if (a.type === 'bpmn:UserTask') out.add(a.executionId);
+      else if (a.type === 'bpmn:SubProcess' && typeof a.getPostponed === 'function') visit(a.getPostponed().filter((x: ActivityApi) => x !== a));
+    }
+  };
+  visit(postponed);
+  return out;
 }
 
 /** Process variables from an engine state, without the engine's own bookkeeping keys. */
