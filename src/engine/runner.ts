@@ -85,10 +85,13 @@ export class Runner {
   ) {}
 
   /** Starts an instance of the latest version of a county's process and runs it to its first waits. */
-  async start(input: StartInput): Promise<InstanceRow> {
+  async start(input: StartInput, outer?: Knex.Transaction): Promise<InstanceRow> {
     const variables = input.variables ?? {};
     if (typeof variables !== 'object' || Array.isArray(variables)) throw new ValidationError('variables must be an object', { field: 'variables' });
-    return this.knex.transaction(async (trx) => {
+    // With `outer`, the start is part of the caller's transaction (e.g. a bad rating and its case):
+    // both commit together or neither does.
+    const inTransaction = <T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> => (outer ? fn(outer) : this.knex.transaction(fn));
+    return inTransaction(async (trx) => {
       const definition = await this.definitions.latest(input.countyId, input.processKey, trx);
       if (input.businessKey) {
         const existing = await trx<InstanceRow>('process_instances')
