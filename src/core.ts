@@ -125,7 +125,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
       runner,
       definitions,
       instances: new InstanceService(knex, runner, tenants),
-      tasks: new TaskService(knex, runner, clock),
+      tasks: new TaskService(knex, runner, clock, store),
       auth,
       scheduler,
       bootstrapToken,

@@ -57,6 +57,9 @@ class StepSession {
   completedTask?: { executionId: string; actor: string };
   /** Due instants of the pending timer rows, by executionId (the rows win over the engine state). */
   timerDue = new Map<string, Date>();
+  /** Open task rows and timer rows of the instance when the step began. */
+  openTasks: TaskRow[] = [];
+  timerRows: Array<Pick<TimerRow, 'id' | 'execution_id' | 'due_at'>> = [];
   engineError?: Error;
   abortError?: Error;
   ended = false;
@@ -132,16 +135,17 @@ export class Runner {
 
   /** Completes an open user task with the given variables (already validated against its form). */
   async completeTask(
-    taskId: string,
+    taskOrId: string | TaskRow,
     actor: string,
     variables: Record<string, unknown>,
     opts: { overrideAssignee?: boolean } = {},
   ): Promise<{ task: TaskRow; instance: InstanceRow }> {
-    const task = await this.knex<TaskRow>('tasks').where({ id: taskId }).first();
-    if (!task) throw new NotFoundError(`No task ${taskId}`);
+    const task = typeof taskOrId === 'string' ? await this.knex<TaskRow>('tasks').where({ id: taskOrId }).first() : taskOrId;
+    if (!task) throw new NotFoundError(`No task ${taskOrId}`);
+    const taskId = task.id;
     // Checked under the instance lock, before anything else: the loser of a race learns why.
-    const guard = async (trx: Knex.Transaction) => {
-      const current = await trx<TaskRow>('tasks').where({ id: taskId }).first();
+    const guard = async (session: StepSession, trx: Knex.Transaction) => {
+      const current = session.openTasks.find((t) => t.id === taskId) ?? (await trx<TaskRow>('tasks').where({ id: taskId }).first());
       if (!current || current.status !== 'open') {
         throw new ConflictError(`Task ${taskId} is ${current?.status ?? 'gone'}${current?.completed_by ? `, completed by ${current.completed_by}` : ''}`, { status: current?.status }, 'task_not_open');
       }
@@ -171,8 +175,8 @@ export class Runner {
       api.signal({ form: variables });
     }, guard);
     if (rejection) throw rejection;
-    const completed = await this.knex<TaskRow>('tasks').where({ id: taskId }).first();
-    return { task: completed!, instance };
+    const completed: TaskRow = { ...task, status: 'completed', completed_at: this.clock.now(), completed_by: actor, output: variables };
+    return { task: completed, instance };
   }
 
   /**
@@ -183,10 +187,10 @@ export class Runner {
     const timer = await this.knex<TimerRow>('timers').where({ id: timerId }).first();
     if (!timer) return false;
     let fired = false;
-    await this.step(timer.instance_id, 'scheduler', async (session, _engine, trx) => {
-      const still = await trx<TimerRow>('timers').where({ id: timerId }).first();
+    await this.step(timer.instance_id, 'scheduler', async (session) => {
+      const still = session.timerRows.find((t) => t.id === timerId);
       if (!still) return;
-      fired = still.due_at.getTime() <= session.now.getTime();
+      fired = new Date(still.due_at).getTime() <= session.now.getTime();
     });
     return fired;
   }
@@ -196,17 +200,23 @@ export class Runner {
     instanceId: string,
     actor: string,
     act: (session: StepSession, engine: Engine, trx: Knex.Transaction) => Promise<void>,
-    guard?: (trx: Knex.Transaction) => Promise<void>,
+    guard?: (session: StepSession, trx: Knex.Transaction) => Promise<void>,
   ): Promise<InstanceRow> {
     return this.knex.transaction(async (trx) => {
       const row = await trx<InstanceRow>('process_instances').where({ id: instanceId }).forUpdate().first();
       if (!row) throw new NotFoundError(`No process instance ${instanceId}`);
-      await guard?.(trx);
-      if (row.status !== 'running') throw new ConflictError(`Process instance ${instanceId} is ${row.status}`, { status: row.status }, 'instance_not_running');
       const definition = await this.definitions.get(row.definition_id, trx);
       const session = new StepSession(row.id, row.county_id, row.business_key, definition, actor, trx, this.clock.now());
-      const dueRows = await trx<TimerRow>('timers').where({ instance_id: row.id }).select('execution_id', 'due_at');
-      session.timerDue = new Map(dueRows.map((t) => [t.execution_id, new Date(t.due_at)]));
+      // What the instance waits on, read once under the lock: its open tasks and its timer rows.
+      const [openTasks, timerRows] = await Promise.all([
+        trx<TaskRow>('tasks').where({ instance_id: row.id, status: 'open' }),
+        trx<TimerRow>('timers').where({ instance_id: row.id }).select('id', 'execution_id', 'due_at'),
+      ]);
+      session.openTasks = openTasks;
+      session.timerRows = timerRows;
+      session.timerDue = new Map(timerRows.map((t) => [t.execution_id, new Date(t.due_at)]));
+      await guard?.(session, trx);
+      if (row.status !== 'running') throw new ConflictError(`Process instance ${instanceId} is ${row.status}`, { status: row.status }, 'instance_not_running');
       const engine = this.buildEngine(session);
       const listener = this.listen(session, engine);
       engine.recover(row.state);
@@ -402,8 +412,8 @@ export class Runner {
     // Any open task row whose activity no longer waits was ended by something else (an interrupting
     // timer, an error, the end of the process): it is cancelled.
     const stillWaiting = status === 'running' ? waitingNow : new Set<string>();
-    const openRows = await trx<TaskRow>('tasks').where({ instance_id: row.id, status: 'open' }).select('execution_id');
-    const ended = openRows.map((t) => t.execution_id).filter((e) => !stillWaiting.has(e));
+    const openRows = [...session.openTasks.map((t) => t.execution_id), ...session.newTasks.map((t) => t.execution_id!)].filter((e) => e !== session.completedTask?.executionId);
+    const ended = openRows.filter((e) => !stillWaiting.has(e));
     if (ended.length) {
       const q = trx('tasks').where({ instance_id: row.id, status: 'open' }).whereIn('execution_id', ended);
       const cancelled = await q.update({ status: 'cancelled', completed_at: now }).returning(['id', 'element_id']);
@@ -411,7 +421,7 @@ export class Runner {
     }
 
     // Timers: the rows are exactly the timers the engine now waits on.
-    const existing = await trx<TimerRow>('timers').where({ instance_id: row.id }).select('id', 'execution_id');
+    const existing = session.timerRows;
     const live = status === 'running' ? timersNow : [];
     const liveIds = new Set(live.map((t) => t.executionId));
     const gone = existing.filter((t) => !liveIds.has(t.execution_id));

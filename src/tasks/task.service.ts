@@ -5,8 +5,9 @@
 import Ajv, { ErrorObject } from 'ajv';
 import type { Knex } from 'knex';
 import type { Clock } from '../clock/clock';
-import type { DefinitionRow, InstanceRow, TaskRow } from '../database/tables';
+import type { InstanceRow, TaskRow } from '../database/tables';
 import type { Runner } from '../engine/runner';
+import type { DefinitionStore } from '../engine/definition-store';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { User, assertCounty, canSeeCounty, isAdmin, visibleCounties } from '../auth/auth.service';
 
@@ -45,7 +46,7 @@ export interface TaskView {
   completedBy: string | null;
 }
 
-type TaskJoined = TaskRow & { business_key: string | null; process_key: string };
+type TaskJoined = TaskRow & { business_key: string | null; process_key: string; definition_id: string };
 
 export class TaskService {
   private readonly ajv = new Ajv({ allErrors: true, strict: false });
@@ -55,6 +56,7 @@ export class TaskService {
     private readonly knex: Knex,
     private readonly runner: Runner,
     private readonly clock: Clock,
+    private readonly definitions: DefinitionStore,
   ) {}
 
   async list(user: User, f: TaskFilter): Promise<{ items: TaskView[]; total: number; limit: number; offset: number }> {
@@ -76,7 +78,7 @@ export class TaskService {
     }
     const [{ count }] = await q.clone().count<{ count: string | number }[]>('t.id as count');
     const rows: TaskJoined[] = await q
-      .select('t.*', 'i.business_key', 'i.process_key')
+      .select('t.*', 'i.business_key', 'i.process_key', 'i.definition_id')
       .orderBy([{ column: 't.due_at', order: 'asc', nulls: 'last' }, { column: 't.created_at' }, { column: 't.id' }])
       .limit(limit)
       .offset(offset);
@@ -86,7 +88,7 @@ export class TaskService {
   async get(user: User, id: string): Promise<TaskView & { variables: Record<string, unknown>; form: unknown }> {
     const row = await this.load(user, id);
     const instance = await this.knex<InstanceRow>('process_instances').where({ id: row.instance_id }).first();
-    const schema = row.form_key ? await this.formSchema(instance!.definition_id, row.form_key) : undefined;
+    const schema = row.form_key ? await this.formSchema(row.definition_id, row.form_key) : undefined;
     const vars = instance?.variables ?? {};
     const fields = schema?.properties ? Object.keys(schema.properties) : undefined;
     const variables = fields ? Object.fromEntries(Object.entries(vars).filter(([k]) => fields.includes(k) || k.startsWith('case'))) : vars;
@@ -126,13 +128,9 @@ export class TaskService {
     this.assertMayAct(user, row);
     if (row.status !== 'open') throw new ConflictError(`Task ${id} is ${row.status}${row.completed_by ? ` (by ${row.completed_by})` : ''}`, { status: row.status }, 'task_not_open');
     if (row.assignee && row.assignee !== user.id && !isAdmin(user)) throw new ConflictError(`Task ${id} is claimed by ${row.assignee}`, { assignee: row.assignee }, 'task_claimed');
-    if (row.form_key) {
-      const instance = await this.knex<InstanceRow>('process_instances').where({ id: row.instance_id }).first('definition_id');
-      await this.validateForm(instance!.definition_id, row.form_key, variables as Record<string, unknown>);
-    }
-    const { task } = await this.runner.completeTask(id, user.id, variables as Record<string, unknown>, { overrideAssignee: isAdmin(user) });
-    const joined = await this.joined(task.id);
-    return this.view(joined!);
+    if (row.form_key) await this.validateForm(row.definition_id, row.form_key, variables as Record<string, unknown>);
+    const { task } = await this.runner.completeTask(row, user.id, variables as Record<string, unknown>, { overrideAssignee: isAdmin(user) });
+    return this.view({ ...row, ...task });
   }
 
   async comments(user: User, id: string) {
@@ -159,7 +157,7 @@ export class TaskService {
   }
 
   private async joined(id: string): Promise<TaskJoined | undefined> {
-    return this.knex('tasks as t').join('process_instances as i', 'i.id', 't.instance_id').where('t.id', id).first('t.*', 'i.business_key', 'i.process_key');
+    return this.knex('tasks as t').join('process_instances as i', 'i.id', 't.instance_id').where('t.id', id).first('t.*', 'i.business_key', 'i.process_key', 'i.definition_id');
   }
 
   /** Admins, the assignee, candidate users, members of a candidate group; anyone of the county when the task names nobody. */
@@ -173,8 +171,8 @@ export class TaskService {
   }
 
   private async formSchema(definitionId: string, formKey: string) {
-    const def = await this.knex<DefinitionRow>('process_definitions').where({ id: definitionId }).first('elements');
-    return def?.elements.forms?.[formKey];
+    const def = await this.definitions.get(definitionId);
+    return def.row.elements.forms?.[formKey];
   }
 
   private async validateForm(definitionId: string, formKey: string, variables: Record<string, unknown>): Promise<void> {
