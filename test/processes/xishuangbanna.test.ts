@@ -1,0 +1,167 @@
+/**
+ * 西双版纳州 (seed 003): forwarding within 2 working days, simple (2 WD) or complex (15 WD) rectification
+ * counted from the forwarding, extension of at most 2 WD with approval (granted and refused), the report
+ * form within 2 WD, the ≥20% callback sample (process variable `sampled` from the intake), and the review
+ * (复核纠正: apply within 5 WD of the forwarding, decided within 5 WD). Calendar: national + 西双版纳
+ * (国庆 10/1–10/7 with 10/10 a make-up Saturday; 春节 2/15–2/23 with 2/14 and 2/28 make-up Saturdays;
+ * 劳动节 5/1–5/5 with 5/9 a make-up Saturday). The prefecture's 2026 泼水节 is not in the calendar data
+ * yet, so no date here falls in April.
+ */
+import './host-shim';
+import { caseVariables, expectNoPersonalData, scenarioApp, sh } from './support';
+
+const ctx = scenarioApp();
+const UNIT = 'xsbn-scjg';
+const LEAD = '牵头部门';
+const CENTRE = '州政务服务中心';
+const vars = (receivedAt: string, over: Record<string, unknown> = {}) =>
+  caseVariables({ caseId: 'xsbn-case', receivedAt, unitId: UNIT, unitName: '西双版纳州市场监督管理局', serviceName: '食品生产许可', staffName: '岩某', sampled: false, ...over });
+
+const done = { investigation: '属实', measures: '已当场补办并致歉', extensionRequested: false, evaluatorReplied: true };
+const reportForm = { investigation: '属实', measures: '补办、致歉', result: '已办结', feedbackToEvaluator: '已通过系统平台反馈' };
+
+describe('西双版纳州 反馈整改', () => {
+  test('simple case on time across National Day, report form, sampled for the callback survey, archived', async () => {
+    const d = ctx.driver();
+    // Tuesday 29 September 2026, 10:00.
+    await d.clock('2026-09-29T10:00:00+08:00');
+    const c = await d.start('xishuangbanna', 'xishuangbannaBadReview', 'XSBN-001', vars('2026-09-29T09:30:00+08:00', { sampled: true }));
+    expect(await c.status()).toBe('received');
+    const forward = await c.task('forward');
+    // 2 working days from receipt: Wed 9/30, then 10/1–10/7 off, Thu 10/8.
+    expect(forward).toMatchObject({ candidateGroups: [LEAD], formKey: 'forward', dueAt: sh('2026-10-08 24:00') });
+    await d.clock('2026-09-30T16:00:00+08:00');
+    await c.complete('forward', { forwardNote: '请核查整改' });
+    expect(await c.status()).toBe('rectifying');
+    expect((await c.variables()).caseStatusAt).toBe(sh('2026-09-30 16:00'));
+    const classify = await c.task('classify');
+    expect(classify.candidateGroups).toEqual([UNIT]);
+    await d.clock('2026-09-30T17:00:00+08:00');
+    await c.complete('classify', { handlingSection: '食品生产科', appeal: false, complex: false });
+    const rectify = await c.task('rectifySimple');
+    // 2 working days from the forwarding (9/30): 10/8, 10/9.
+    expect(rectify).toMatchObject({ candidateGroups: [UNIT], dueAt: sh('2026-10-09 24:00') });
+    expect((await c.timers()).rectifySimpleReminder).toEqual([sh('2026-10-08 24:00')]);
+    await d.clock('2026-10-09T10:00:00+08:00');
+    expect(await c.fired()).toEqual(['rectifySimpleReminder']); // the forwarding was done before its reminder
+    await c.complete('rectifySimple', done);
+    expect(await c.status()).toBe('feedback');
+    const report = await c.task('submitReportForm');
+    // 2 working days from finishing on Fri 10/9: Sat 10/10 (make-up), Mon 10/12.
+    expect(report).toMatchObject({ candidateGroups: [UNIT], formKey: 'reportForm', dueAt: sh('2026-10-12 24:00') });
+    await c.complete('submitReportForm', reportForm);
+    const survey = await c.task('callbackSurvey');
+    expect(survey.candidateGroups).toEqual([CENTRE]);
+    await c.complete('callbackSurvey', { satisfied: true });
+    const inst = await c.instance();
+    expect(inst.status).toBe('completed');
+    expect(inst.variables.caseStatus).toBe('archived');
+    expect(await c.notifications()).toEqual(['forward', 'remind-rectify', 'evaluator-feedback', 'report-form']);
+    const out = await c.outbox();
+    expect(out.find((o) => o.payload.template === 'report-form')!.recipients).toEqual([`group:${LEAD}`, `group:${CENTRE}`]);
+    expectNoPersonalData(out.find((o) => o.payload.template === 'evaluator-feedback')!.body, '岩某');
+  });
+
+  test('complex case across Spring Festival: 15 working days, extension granted (17 working days), evaluator told of the delay; not sampled', async () => {
+    const d = ctx.driver();
+    // Monday 9 February 2026.
+    await d.clock('2026-02-09T09:30:00+08:00');
+    const c = await d.start('xishuangbanna', 'xishuangbannaBadReview', 'XSBN-002', vars('2026-02-09T09:00:00+08:00'));
+    await d.clock('2026-02-09T10:00:00+08:00');
+    await c.complete('forward', { forwardNote: '情况复杂' });
+    await c.complete('classify', { handlingSection: '许可科', appeal: false, complex: true });
+    const rectify = await c.task('rectifyComplex');
+    // 15 working days from Mon 2/9: 2/10–2/13 (4), Sat 2/14 (5), 2/15–2/23 off, 2/24–2/27 (9), Sat 2/28 (10),
+    // 3/2–3/6 (15) → Friday 6 March.
+    expect(rectify).toMatchObject({ candidateGroups: [UNIT], dueAt: sh('2026-03-06 24:00') });
+    expect((await c.timers()).rectifyComplexReminder).toEqual([sh('2026-03-05 24:00')]);
+    await d.clock('2026-03-05T15:00:00+08:00');
+    await c.complete('rectifyComplex', { investigation: '需更换设备', measures: '采购设备', extensionRequested: true, delayReason: '设备到货延迟' });
+    const approve = await c.task('approveExtensionComplex');
+    expect(approve.candidateGroups).toEqual([LEAD]);
+    await c.complete('approveExtensionComplex', { extensionApproved: true, opinion: '同意延期2个工作日' });
+    const extended = await c.task('rectifyExtendedComplex');
+    // At most 2 working days beyond the original limit: 17 working days from 2/9 → Tue 10 March.
+    expect(extended).toMatchObject({ candidateGroups: [UNIT], dueAt: sh('2026-03-10 24:00') });
+    await d.clock('2026-03-10T11:00:00+08:00');
+    await c.complete('rectifyExtendedComplex', done);
+    await c.complete('submitReportForm', reportForm);
+    const inst = await c.instance();
+    expect(inst.status).toBe('completed');
+    expect(inst.variables.caseStatus).toBe('archived');
+    expect(await c.open()).toEqual([]); // not sampled: no callback survey
+    const templates = await c.notifications();
+    expect(templates).toEqual(['forward', 'evaluator-delay', 'remind-rectify', 'evaluator-feedback', 'report-form']);
+    expect(await c.fired()).toEqual(['rectifyExtendedComplexReminder']);
+    const delay = (await c.outbox()).find((o) => o.payload.template === 'evaluator-delay')!;
+    expect(delay.recipients).toEqual(['evaluator']);
+    expectNoPersonalData(delay.body, '岩某');
+  });
+
+  test('extension refused: back to the original limit, which passes; 督办 fires and the unit finishes late', async () => {
+    const d = ctx.driver();
+    await d.clock('2026-06-01T09:00:00+08:00'); // Monday
+    const c = await d.start('xishuangbanna', 'xishuangbannaBadReview', 'XSBN-003', vars('2026-06-01T08:30:00+08:00'));
+    await c.complete('forward', { forwardNote: '请整改' });
+    await c.complete('classify', { handlingSection: '许可科', appeal: false, complex: false });
+    expect((await c.task('rectifySimple')).dueAt).toBe(sh('2026-06-03 24:00'));
+    await d.clock('2026-06-03T10:00:00+08:00');
+    await c.complete('rectifySimple', { investigation: '属实', measures: '待定', extensionRequested: true, delayReason: '人手不足' });
+    await c.complete('approveExtensionSimple', { extensionApproved: false, opinion: '理由不充分，按原期限完成' });
+    const again = await c.task('rectifySimple');
+    expect(again.dueAt).toBe(sh('2026-06-03 24:00')); // the original limit stands
+    await d.clock('2026-06-04T09:00:00+08:00');
+    expect(await c.fired()).toEqual(['rectifySimpleReminder', 'rectifySimpleReminder', 'rectifySimpleOverdue']);
+    const esc = (await c.outbox()).find((o) => o.payload.template === 'escalate-rectify')!;
+    expect(esc.recipients).toEqual([`group:${LEAD}`, `group:${CENTRE}`, `unit:${UNIT}`]);
+    await c.complete('rectifySimple', done);
+    await c.complete('submitReportForm', reportForm);
+    expect((await c.instance()).variables.caseStatus).toBe('archived');
+  });
+});
+
+describe('西双版纳州 复核纠正', () => {
+  test('the rated department applies within 5 working days of the forwarding (across 劳动节); decided within 5 working days: mistaken → corrected (revoked)', async () => {
+    const d = ctx.driver();
+    // Thursday 30 April 2026; 5/1–5/5 off, Saturday 5/9 a make-up working day.
+    await d.clock('2026-04-30T10:00:00+08:00');
+    const c = await d.start('xishuangbanna', 'xishuangbannaBadReview', 'XSBN-004', vars('2026-04-30T09:00:00+08:00'));
+    await d.clock('2026-04-30T11:00:00+08:00');
+    await c.complete('forward', { forwardNote: '请核查' });
+    await c.complete('classify', { handlingSection: '综合科', appeal: true, complex: false });
+    const apply = await c.task('applyReview');
+    // 5 working days from the forwarding on 4/30: 5/6, 5/7, 5/8, Sat 5/9, Mon 5/11.
+    expect(apply).toMatchObject({ candidateGroups: [UNIT], formKey: 'reviewApplication', dueAt: sh('2026-05-11 24:00') });
+    await d.clock('2026-05-07T10:00:00+08:00');
+    await c.complete('applyReview', { reviewMatter: '差评办件 XSBN-004', untrueKind: 'mistaken', appealReason: '评价人误评，已书面确认', unitOpinion: '申请撤销' });
+    expect(await c.status()).toBe('appealing');
+    const decide = await c.task('decideReview');
+    // 5 working days from the application (Thu 5/7): 5/8, Sat 5/9, 5/11, 5/12, 5/13.
+    expect(decide).toMatchObject({ candidateGroups: [LEAD], formKey: 'reviewDecision', dueAt: sh('2026-05-13 24:00') });
+    expect((await c.timers()).decideReviewReminder).toEqual([sh('2026-05-12 24:00')]);
+    await c.complete('decideReview', { appealUpheld: true, decisionNote: '属误评，不予采纳并纠正' });
+    const inst = await c.instance();
+    expect(inst.status).toBe('completed');
+    expect(inst.variables.caseStatus).toBe('revoked');
+    expect(await c.notifications()).toEqual(['forward', 'review-corrected']);
+  });
+
+  test('review rejected → rectification counted afresh from the decision', async () => {
+    const d = ctx.driver();
+    await d.clock('2026-07-01T09:00:00+08:00'); // Wednesday
+    const c = await d.start('xishuangbanna', 'xishuangbannaBadReview', 'XSBN-005', vars('2026-07-01T08:00:00+08:00'));
+    await c.complete('forward', { forwardNote: '请核查' });
+    await c.complete('classify', { handlingSection: '综合科', appeal: true, complex: false });
+    await c.complete('applyReview', { reviewMatter: 'XSBN-005', untrueKind: 'malicious', appealReason: '恶意差评', unitOpinion: '申请复核' });
+    await d.clock('2026-07-03T16:00:00+08:00'); // Friday
+    await c.complete('decideReview', { appealUpheld: false, decisionNote: '证据不足，维持差评' });
+    expect(await c.status()).toBe('rectifying');
+    expect((await c.variables()).caseStatusAt).toBe(sh('2026-07-03 16:00'));
+    const rectify = await c.task('rectifySimple');
+    expect(rectify.dueAt).toBe(sh('2026-07-07 24:00')); // Mon 7/6, Tue 7/7
+    await c.complete('rectifySimple', done);
+    await c.complete('submitReportForm', reportForm);
+    expect((await c.instance()).variables.caseStatus).toBe('archived');
+    expect(await c.notifications()).toEqual(['forward', 'review-rejected', 'evaluator-feedback', 'report-form']);
+  });
+});
