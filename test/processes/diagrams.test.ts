@@ -1,0 +1,129 @@
+/**
+ * Every diagram of processes/<county>/ deploys through the real host (deploy checks: services, forms,
+ * templates, deadline expressions), has a complete diagram layout (a BPMNShape for every flow node, a
+ * BPMNEdge for every sequence flow) so it opens in Camunda Modeler / bpmn-js, and is what
+ * processes/_tools/build.cjs writes.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BpmnModdle } from 'bpmn-moddle';
+import camundaSchema from 'camunda-bpmn-moddle/resources/camunda.json';
+import { createStore, startApp, TestApp, TestStore } from '../support/harness';
+import { COUNTIES, PROCESSES_DIR, TEMPLATES_DIR } from './support';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const build = require('../../processes/_tools/build.cjs') as { stale(): string[]; COUNTIES: string[] };
+
+const diagrams = COUNTIES.flatMap((county) =>
+  fs
+    .readdirSync(path.join(PROCESSES_DIR, county))
+    .filter((f) => f.endsWith('.bpmn'))
+    .map((file) => ({ county, file, xml: fs.readFileSync(path.join(PROCESSES_DIR, county, file), 'utf8') })),
+);
+
+describe('the jurisdictions’ diagrams', () => {
+  let store: TestStore;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    store = await createStore();
+    app = await startApp(store, { processesDir: PROCESSES_DIR, templatesDir: TEMPLATES_DIR });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await store?.drop();
+  });
+
+  test('every county has its folder and diagrams', () => {
+    expect(build.COUNTIES.sort()).toEqual([...COUNTIES].sort());
+    for (const county of COUNTIES) expect(diagrams.filter((d) => d.county === county).length).toBeGreaterThan(0);
+  });
+
+  test('the files are what processes/_tools/build.cjs writes', () => {
+    expect(build.stale()).toEqual([]);
+  });
+
+  test('every diagram was deployed at start (the host refuses a bad one and does not start)', async () => {
+    const res = await app.api.get('/api/v1/definitions');
+    expect(res.status).toBe(200);
+    const deployed = (res.body.items ?? res.body).map((d: { countyId?: string; county_id?: string; fileName?: string; file_name?: string }) => `${d.countyId ?? d.county_id}/${d.fileName ?? d.file_name}`);
+    for (const d of diagrams) expect(deployed).toContain(`${d.county}/${d.file}`);
+  });
+
+  test.each(diagrams.map((d) => [`${d.county}/${d.file}`, d] as const))('%s deploys again through the API unchanged (same checks)', async (_name, d) => {
+    const res = await app.api.post(`/api/v1/counties/${d.county}/deployments`, { xml: d.xml, fileName: d.file });
+    expect([200, 201]).toContain(res.status);
+    expect(res.body.created).toBe(false);
+  });
+
+  test.each(diagrams.map((d) => [`${d.county}/${d.file}`, d] as const))('%s has a shape for every flow node and an edge for every flow', async (_name, d) => {
+    const moddle = new BpmnModdle({ camunda: camundaSchema });
+    const { rootElement, warnings } = await moddle.fromXML(d.xml);
+    expect(warnings).toEqual([]);
+    const processes = rootElement.rootElements.filter((e: { $type: string }) => e.$type === 'bpmn:Process');
+    expect(processes).toHaveLength(1);
+    const proc = processes[0];
+    expect(proc.isExecutable).toBe(true);
+    expect(proc.id).toMatch(/^[a-z][A-Za-z0-9]*$/);
+    const flowNodes = proc.flowElements.filter((e: { $type: string }) => e.$type !== 'bpmn:SequenceFlow');
+    const flows = proc.flowElements.filter((e: { $type: string }) => e.$type === 'bpmn:SequenceFlow');
+    const plane = rootElement.diagrams[0].plane;
+    expect(plane.bpmnElement.id).toBe(proc.id);
+    const shapes = new Map<string, { bounds: { x: number; y: number; width: number; height: number } }>();
+    const edges = new Map<string, { waypoint: Array<{ x: number; y: number }> }>();
+    for (const el of plane.planeElement) {
+      if (el.$type === 'bpmndi:BPMNShape') shapes.set(el.bpmnElement.id, el);
+      if (el.$type === 'bpmndi:BPMNEdge') edges.set(el.bpmnElement.id, el);
+    }
+    const missingShapes = flowNodes.filter((n: { id: string }) => !shapes.has(n.id)).map((n: { id: string }) => n.id);
+    const missingEdges = flows.filter((f: { id: string }) => !edges.has(f.id)).map((f: { id: string }) => f.id);
+    expect(missingShapes).toEqual([]);
+    expect(missingEdges).toEqual([]);
+    for (const n of flowNodes) {
+      expect(n.id).toMatch(/^[a-z][A-Za-z0-9]*$/);
+      expect(n.name).toMatch(/[\u4e00-\u9fff]/); // names in Chinese
+      const b = shapes.get(n.id)!.bounds;
+      expect(b.x).toBeGreaterThanOrEqual(0);
+      expect(b.y).toBeGreaterThanOrEqual(0);
+      expect(b.width).toBeGreaterThan(0);
+    }
+    for (const f of flows) expect(edges.get(f.id)!.waypoint.length).toBeGreaterThanOrEqual(2);
+    // No two shapes (other than a boundary event on its task) overlap.
+    const boxes = flowNodes
+      .filter((n: { $type: string }) => n.$type !== 'bpmn:BoundaryEvent')
+      .map((n: { id: string }) => ({ id: n.id, ...shapes.get(n.id)!.bounds }));
+    const overlaps: string[] = [];
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i];
+        const b = boxes[j];
+        if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height) overlaps.push(`${a.id}/${b.id}`);
+      }
+    }
+    expect(overlaps).toEqual([]);
+    // Conventions: every exclusive gateway with a choice has a default flow; boundary timers do not interrupt.
+    for (const n of flowNodes) {
+      if (n.$type === 'bpmn:ExclusiveGateway' && flows.filter((f: { sourceRef: { id: string } }) => f.sourceRef.id === n.id).length > 1) {
+        expect(n.default?.id).toBeTruthy();
+      }
+      if (n.$type === 'bpmn:BoundaryEvent') expect(n.cancelActivity).toBe(false);
+    }
+  });
+
+  // No host-shim here: this runs the host exactly as shipped. It fails while src/engine/runner.ts's
+  // noScripts.getScript throws for conditions without a language (see test/processes/host-shim.ts).
+  test('host: an exclusive gateway with ${environment.variables.genuine} conditions runs', async () => {
+    await app.api.put('/api/v1/admin/clock', { now: '2026-03-02T09:00:00+08:00' });
+    const start = await app.api.post('/api/v1/counties/siping/process-instances', {
+      processKey: 'sipingBadReview',
+      businessKey: 'HOST-GATEWAY-1',
+      variables: { caseId: 'x', receivedAt: '2026-03-02T01:00:00Z', kind: 'system-pushed', unitId: 'sp-bdc', unitName: '窗口', serviceName: '事项', serviceCode: 'c', staffName: '某', level: 2, levelName: '不满意', options: [], comment: '', channel: '4' },
+    });
+    expect(start.status).toBe(201);
+    const task = (await app.api.get(`/api/v1/tasks?instanceId=${start.body.id}`)).body.items[0];
+    const done = await app.api.post(`/api/v1/tasks/${task.id}/complete`, { variables: { genuine: true, reason: 'r', realDemand: 'd' } });
+    expect({ status: done.status, body: done.status === 200 ? 'ok' : done.body }).toEqual({ status: 200, body: 'ok' });
+    const next = (await app.api.get(`/api/v1/tasks?instanceId=${start.body.id}`)).body.items.map((t: { elementId: string }) => t.elementId);
+    expect(next).toEqual(['rectify']);
+  });
+});
