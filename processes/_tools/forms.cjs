@@ -8,6 +8,17 @@
  * used in a text sent to the evaluator.
  */
 
+const fs = require('node:fs');
+const path = require('node:path');
+
+/** Unit ids of a county as its tenant.yaml lists them (the enum of a "responsible unit" field). */
+function unitIds(county) {
+  // eslint-disable-next-line global-require
+  const YAML = require('yaml');
+  const doc = YAML.parse(fs.readFileSync(path.resolve(__dirname, '..', county, 'tenant.yaml'), 'utf8'));
+  return (doc.units ?? []).map((u) => u.id);
+}
+
 const text = (title, maxLength = 1000, description) => ({ type: 'string', title, maxLength, ...(description ? { description } : {}) });
 const bool = (title, description) => ({ type: 'boolean', title, ...(description ? { description } : {}) });
 const choice = (title, values, description) => ({ type: 'string', title, enum: values, ...(description ? { description } : {}) });
@@ -51,4 +62,4 @@ const F = {
   decisionNote: text('复核意见', 2000),
 };
 
-module.exports = { text, bool, choice, date, form, F };
+module.exports = { text, bool, choice, date, form, F, unitIds };

@@ -4,11 +4,11 @@
  * Forms follow 差评办件登记表 (附件2) and 调查整改报告 (附件5).
  */
 const { Diagram } = require('./bpmn.cjs');
-const { form, text, bool, choice, F } = require('./forms.cjs');
+const { form, text, bool, choice, F, unitIds } = require('./forms.cjs');
 
 const UNIT = '${environment.variables.unitId}';
 const TO_UNIT = `unit:${UNIT}`;
-const UNITS = ['ld-xzsp', 'ld-scjg', 'ld-bdcdj', 'ld-rlsb', 'ld-gjj'];
+const UNITS = unitIds('liudong'); // from processes/liudong/tenant.yaml
 
 /** The tail both diagrams share: 登记备案, monthly bulletin copies, archived. */
 function archiveTail(d, c, r, fileTask) {
@@ -123,8 +123,8 @@ function systemPushed() {
   d.end('revoked', '差评已撤销', [16, r]);
 
   d.flow('isGenuine', 'statusAppealing', { isDefault: true, name: '误评、不实差评' });
-  d.chain('statusAppealing', 'noticeUntrue', 'unitRevocation', 'writeAppeal', 'leaderReviewAppeal', 'appealApproved', ['sendAppeal', { when: 'appealApproved', name: '同意' }], 'appealToSupervision', 'appealDecision', 'isUpheld', ['statusRevoked', { when: 'appealUpheld', name: '申诉成立' }], 'noticeRevoked', 'revoked');
-  d.flow('appealApproved', 'handOver', { isDefault: true, name: '不同意：转整改', via: [[9, 3.4], [4, 3.4]] });
+  d.chain('statusAppealing', 'noticeUntrue', 'unitRevocation', 'writeAppeal', 'leaderReviewAppeal', 'appealApproved', ['sendAppeal', { isDefault: true, name: '同意' }], 'appealToSupervision', 'appealDecision', 'isUpheld', ['statusRevoked', { when: 'appealUpheld', name: '申诉成立' }], 'noticeRevoked', 'revoked');
+  d.flow('appealApproved', 'handOver', { when: 'genuine', name: '不同意，认定属实：转整改', via: [[9, 3.4], [4, 3.4]] });
   d.flow('isUpheld', 'handOver', { isDefault: true, name: '申诉未获支持：转整改', via: [[13, 3.4], [4, 3.4]] });
   return d;
 }
@@ -247,9 +247,9 @@ const forms = {
     appealReason: F.appealReason,
   }, ['appealReason']),
   appealReview: form('政管办领导审阅申诉复核申请', {
-    appealApproved: bool('同意报送申诉复核（不同意则转整改）'),
+    genuine: bool('不同意申诉：认定属真实差评，转整改', 'false: 同意报送申诉复核'),
     leaderOpinion: F.leaderOpinion,
-  }, ['appealApproved', 'leaderOpinion']),
+  }, ['genuine', 'leaderOpinion']),
   sendAppeal: form('报送申诉复核申请', {
     documentNo: text('报送文号或系统编号', 100),
   }, ['documentNo']),

@@ -6,11 +6,11 @@
  * performance deduction of 第十条.
  */
 const { Diagram } = require('./bpmn.cjs');
-const { form, text, bool, choice, F } = require('./forms.cjs');
+const { form, text, bool, choice, F, unitIds } = require('./forms.cjs');
 
 const UNIT = '${environment.variables.unitId}';
 const TO_UNIT = `unit:${UNIT}`;
-const UNITS = ['ra-bdc', 'ra-scjg', 'ra-rlsb', 'ra-gaj', 'ra-ybj', 'ra-dzzx'];
+const UNITS = unitIds('rongan'); // from processes/rongan/tenant.yaml
 
 const remindRectify = { duration: '1wd', template: 'remind-rectify', to: TO_UNIT };
 const escalateRectify = { duration: '2wd', template: 'escalate-rectify', to: `group:县政管办,group:分管领导,${TO_UNIT}` };
@@ -185,10 +185,10 @@ function systemPushed() {
   d.end('revoked', '差评已撤销', [20, r]);
 
   d.flow('isGenuine', 'statusAppealing', { isDefault: true, name: '误评、不实差评' });
-  d.chain('statusAppealing', 'noticeUntrue', 'windowRevocation', 'confirmUntrue', 'untrueConfirmed', ['leaderReviewAppeal', { when: 'untrueConfirmed', name: '确认' }], 'appealApproved', ['sendAppeal', { when: 'appealApproved', name: '同意' }], 'appealToSupervision', 'appealDecision', 'isUpheld', ['statusRevoked', { when: 'appealUpheld', name: '申诉成立' }], 'noticeRevoked', 'revoked');
+  d.chain('statusAppealing', 'noticeUntrue', 'windowRevocation', 'confirmUntrue', 'untrueConfirmed', ['leaderReviewAppeal', { isDefault: true, name: '确认' }], 'appealApproved', ['sendAppeal', { isDefault: true, name: '同意' }], 'appealToSupervision', 'appealDecision', 'isUpheld', ['statusRevoked', { when: 'appealUpheld', name: '申诉成立' }], 'noticeRevoked', 'revoked');
   const lane = r - 0.6;
-  d.flow('untrueConfirmed', 'handOver', { isDefault: true, name: '不属误评：转整改', via: [[11, lane], [7, lane]] });
-  d.flow('appealApproved', 'handOver', { isDefault: true, name: '不同意：转整改', via: [[13, lane], [7, lane]] });
+  d.flow('untrueConfirmed', 'handOver', { when: 'genuine', name: '不属误评：转整改', via: [[11, lane], [7, lane]] });
+  d.flow('appealApproved', 'handOver', { when: 'genuine', name: '不同意，认定属实：转整改', via: [[13, lane], [7, lane]] });
   d.flow('isUpheld', 'handOver', { isDefault: true, name: '申诉未获支持：转整改', via: [[17, lane], [7, lane]] });
   return d;
 }
@@ -273,13 +273,13 @@ const forms = {
     leaderApproved: bool('已经分管领导审核'),
   }, ['untrueKind', 'revocationReason', 'leaderApproved']),
   appealDraft: form('调查确认与申诉复核申请', {
-    untrueConfirmed: bool('调查确认属误评或不实差评（false: 转整改）'),
+    genuine: bool('调查后认定不属误评，属需要整改的差评（转整改）', 'false: 确认属误评或不实差评，形成申诉复核申请'),
     appealReason: F.appealReason,
-  }, ['untrueConfirmed', 'appealReason']),
+  }, ['genuine', 'appealReason']),
   appealReview: form('分管领导审阅申诉复核申请', {
-    appealApproved: bool('同意报送申诉复核（不同意则转整改）'),
+    genuine: bool('不同意申诉：认定属需要整改的差评，转整改', 'false: 同意报送申诉复核'),
     leaderOpinion: F.leaderOpinion,
-  }, ['appealApproved', 'leaderOpinion']),
+  }, ['genuine', 'leaderOpinion']),
   sendAppeal: form('报送申诉复核申请', {
     documentNo: text('报送文号或系统编号', 100),
   }, ['documentNo']),

@@ -104,7 +104,7 @@ function badReview() {
   d.status('statusArchived', 'archived', '状态：已归档', [20, M]);
   d.end('archived', '已归档', [21, M]);
 
-  d.chain('received', 'statusReceived', 'forward', 'forwardToUnit', 'statusRectifying', 'classify', 'wantsReview', ['isComplex', { isDefault: true, name: '无异议' }], ['rectifySimple', { isDefault: true, name: '简单' }]);
+  d.chain('received', 'statusReceived', 'forward', 'forwardToUnit', 'statusRectifying', 'classify', 'wantsReview', ['isComplex', { when: 'genuine', name: '无异议' }], ['rectifySimple', { isDefault: true, name: '简单' }]);
   d.flow('isComplex', 'rectifyComplex', { when: 'complex', name: '复杂' });
   d.flow('extensionSimple', 'statusFeedback', { isDefault: true, name: '按期整改完毕' });
   d.flow('extensionComplex', 'statusFeedback', { isDefault: true, name: '按期整改完毕', via: [[14, C]] });
@@ -136,7 +136,7 @@ function badReview() {
   d.notify('noticeReviewRejected', '反馈复核结果：维持差评，转整改', { template: 'review-rejected', to: TO_UNIT, topic: 'appeal' }, [11, 2.45]);
   d.status('statusRectifyingAgain', 'rectifying', '状态：核查整改（复核后重新起算）', [12, 2.45]);
 
-  d.flow('wantsReview', 'applyReview', { when: 'appeal', name: '有异议' });
+  d.flow('wantsReview', 'applyReview', { isDefault: true, name: '有异议' });
   d.chain('applyReview', 'statusAppealing', 'decideReview', 'isUpheld', ['statusRevoked', { when: 'appealUpheld', name: '是' }], 'noticeCorrected', 'revoked');
   d.flow('isUpheld', 'noticeReviewRejected', { isDefault: true, name: '否' });
   d.flow('noticeReviewRejected', 'statusRectifyingAgain');
@@ -150,9 +150,9 @@ const forms = {
   }, ['forwardNote']),
   classify: form('安排承办与整改类型', {
     handlingSection: text('具体承办科室', 100),
-    appeal: bool('对差评结果有异议，申请复核纠正'),
+    genuine: bool('对差评结果无异议，核查整改', 'false: 有异议，申请复核纠正'),
     complex: bool('情况复杂、一时难以解决（15个工作日）；否则立行立改（2个工作日）'),
-  }, ['handlingSection', 'appeal', 'complex']),
+  }, ['handlingSection', 'genuine', 'complex']),
   rectification: form('核查整改', {
     investigation: F.investigation,
     measures: F.measures,

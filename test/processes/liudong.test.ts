@@ -133,7 +133,7 @@ describe('柳东新区 system-pushed bad review (附件4)', () => {
     expect(write).toMatchObject({ candidateGroups: ['处理中心'], dueAt: sh('2026-04-07 24:00') });
     await c.complete('writeAppeal', { appealReason: '评价人误评，已回访确认' });
     expect((await c.task('leaderReviewAppeal')).candidateGroups).toEqual(['政管办领导']);
-    await c.complete('leaderReviewAppeal', { appealApproved: true, leaderOpinion: '同意' });
+    await c.complete('leaderReviewAppeal', { genuine: false, leaderOpinion: '同意' });
     const send = await c.task('sendAppeal');
     // 1 working day from receipt (Fri 4/3) → Tue 4/7 24:00, whenever the task is entered.
     expect(send.dueAt).toBe(sh('2026-04-07 24:00'));
@@ -159,7 +159,7 @@ describe('柳东新区 system-pushed bad review (附件4)', () => {
     await c.complete('callbackVerify', { genuine: false, reason: '疑似恶意差评', realDemand: '无' });
     await c.complete('unitRevocation', { untrueKind: 'malicious', revocationReason: '评价人多次恶意差评' });
     await c.complete('writeAppeal', { appealReason: '恶意差评' });
-    await c.complete('leaderReviewAppeal', { appealApproved: true, leaderOpinion: '同意' });
+    await c.complete('leaderReviewAppeal', { genuine: false, leaderOpinion: '同意' });
     await c.complete('sendAppeal', { documentNo: '2026-88' });
     await d.clock('2026-06-05T10:00:00+08:00'); // Friday
     await c.complete('appealDecision', { appealUpheld: false, decisionNote: '证据不足，维持差评' });
@@ -182,9 +182,11 @@ describe('柳东新区 system-pushed bad review (附件4)', () => {
     await c.complete('callbackVerify', { genuine: false, reason: '单位认为误评', realDemand: '办事更快' });
     await c.complete('unitRevocation', { untrueKind: 'mistaken', revocationReason: '误评' });
     await c.complete('writeAppeal', { appealReason: '误评' });
-    await c.complete('leaderReviewAppeal', { appealApproved: false, leaderOpinion: '评价人诉求合理，应整改' });
+    await c.complete('leaderReviewAppeal', { genuine: true, leaderOpinion: '评价人诉求合理，应整改' });
     expect(await c.open()).toEqual(['unitRectify']);
     expect(await c.status()).toBe('rectifying');
+    // The leader's finding is recorded as the case's outcome: a genuine bad review.
+    expect(await c.variables()).toMatchObject({ genuine: true, untrueKind: 'mistaken' });
   });
 });
 

@@ -145,10 +145,10 @@ describe('融安县 system-pushed bad review (附件3)', () => {
     await d.clock('2026-04-07T09:30:00+08:00');
     await c.complete('windowRevocation', { untrueKind: 'mistaken', revocationReason: '评价人确认误选', leaderApproved: true });
     expect((await c.task('confirmUntrue')).dueAt).toBe(sh('2026-04-07 24:00'));
-    await c.complete('confirmUntrue', { untrueConfirmed: true, appealReason: '经回访确认属误评' });
+    await c.complete('confirmUntrue', { genuine: false, appealReason: '经回访确认属误评' });
     const review = await c.task('leaderReviewAppeal');
     expect(review).toMatchObject({ candidateGroups: ['分管领导'], dueAt: sh('2026-04-07 24:00') });
-    await c.complete('leaderReviewAppeal', { appealApproved: true, leaderOpinion: '同意' });
+    await c.complete('leaderReviewAppeal', { genuine: false, leaderOpinion: '同意' });
     expect((await c.task('sendAppeal')).dueAt).toBe(sh('2026-04-07 24:00'));
     await c.complete('sendAppeal', { documentNo: '融政监〔2026〕9号' });
     expect((await c.task('appealDecision')).candidateGroups).toEqual(['督查科']);
@@ -166,8 +166,8 @@ describe('融安县 system-pushed bad review (附件3)', () => {
     await c.complete('fillHandoverForm', handoverForm);
     await c.complete('callbackVerify', { genuine: false, reason: '单位称误评', realDemand: '加快办理' });
     await c.complete('windowRevocation', { untrueKind: 'malicious', revocationReason: '恶意差评', leaderApproved: true });
-    await c.complete('confirmUntrue', { untrueConfirmed: true, appealReason: '恶意差评' });
-    await c.complete('leaderReviewAppeal', { appealApproved: true, leaderOpinion: '同意' });
+    await c.complete('confirmUntrue', { genuine: false, appealReason: '恶意差评' });
+    await c.complete('leaderReviewAppeal', { genuine: false, leaderOpinion: '同意' });
     await c.complete('sendAppeal', { documentNo: '2026-77' });
     await c.complete('appealDecision', { appealUpheld: false, decisionNote: '不属恶意差评' });
     expect(await c.status()).toBe('rectifying');
@@ -184,9 +184,28 @@ describe('融安县 system-pushed bad review (附件3)', () => {
     await c2.complete('fillHandoverForm', handoverForm);
     await c2.complete('callbackVerify', { genuine: false, reason: '单位称误评', realDemand: '加快办理' });
     await c2.complete('windowRevocation', { untrueKind: 'mistaken', revocationReason: '误评', leaderApproved: true });
-    await c2.complete('confirmUntrue', { untrueConfirmed: false, appealReason: '调查后不属误评' });
+    await c2.complete('confirmUntrue', { genuine: true, appealReason: '调查后不属误评' });
     expect(await c2.open()).toEqual(['windowRectify']);
     expect(await c2.status()).toBe('rectifying');
+    expect((await c2.variables()).genuine).toBe(true);
+  });
+
+  test('当日 on a day off is the next working day; on a make-up Sunday it is that Sunday', async () => {
+    const d = ctx.driver();
+    // Sunday 20 September 2026 is a make-up working day (国庆节调休): the limit is the end of that Sunday.
+    await d.clock('2026-09-20T10:00:00+08:00');
+    const sun = await d.start('rongan', 'ronganSystemPushed', 'RA-SP-007', vars('2026-09-20T09:50:00+08:00'));
+    expect((await sun.task('fillHandoverForm')).dueAt).toBe(sh('2026-09-20 24:00'));
+    await d.clock('2026-09-21T08:00:00+08:00');
+    expect(await sun.fired()).toEqual(['fillHandoverFormOverdue']);
+    // Saturday 14 November 2026: the same-day limits run to the end of Monday 11/16.
+    await d.clock('2026-11-14T10:00:00+08:00');
+    const sat = await d.start('rongan', 'ronganSystemPushed', 'RA-SP-008', vars('2026-11-14T09:50:00+08:00'));
+    expect((await sat.task('fillHandoverForm')).dueAt).toBe(sh('2026-11-16 24:00'));
+    await sat.complete('fillHandoverForm', handoverForm);
+    expect((await sat.task('callbackVerify')).dueAt).toBe(sh('2026-11-16 24:00'));
+    await d.clock('2026-11-16T23:00:00+08:00');
+    expect(await sat.fired()).toEqual([]);
   });
 });
 

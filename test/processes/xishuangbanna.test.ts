@@ -37,7 +37,7 @@ describe('西双版纳州 反馈整改', () => {
     const classify = await c.task('classify');
     expect(classify.candidateGroups).toEqual([UNIT]);
     await d.clock('2026-09-30T17:00:00+08:00');
-    await c.complete('classify', { handlingSection: '食品生产科', appeal: false, complex: false });
+    await c.complete('classify', { handlingSection: '食品生产科', genuine: true, complex: false });
     const rectify = await c.task('rectifySimple');
     // 2 working days from the forwarding (9/30): 10/8, 10/9.
     expect(rectify).toMatchObject({ candidateGroups: [UNIT], dueAt: sh('2026-10-09 24:00') });
@@ -69,7 +69,7 @@ describe('西双版纳州 反馈整改', () => {
     const c = await d.start('xishuangbanna', 'xishuangbannaBadReview', 'XSBN-002', vars('2026-02-09T09:00:00+08:00'));
     await d.clock('2026-02-09T10:00:00+08:00');
     await c.complete('forward', { forwardNote: '情况复杂' });
-    await c.complete('classify', { handlingSection: '许可科', appeal: false, complex: true });
+    await c.complete('classify', { handlingSection: '许可科', genuine: true, complex: true });
     const rectify = await c.task('rectifyComplex');
     // 15 working days from Mon 2/9: 2/10–2/13 (4), Sat 2/14 (5), 2/15–2/23 off, 2/24–2/27 (9), Sat 2/28 (10),
     // 3/2–3/6 (15) → Friday 6 March.
@@ -103,7 +103,7 @@ describe('西双版纳州 反馈整改', () => {
     await d.clock('2026-06-01T09:00:00+08:00'); // Monday
     const c = await d.start('xishuangbanna', 'xishuangbannaBadReview', 'XSBN-003', vars('2026-06-01T08:30:00+08:00'));
     await c.complete('forward', { forwardNote: '请整改' });
-    await c.complete('classify', { handlingSection: '许可科', appeal: false, complex: false });
+    await c.complete('classify', { handlingSection: '许可科', genuine: true, complex: false });
     expect((await c.task('rectifySimple')).dueAt).toBe(sh('2026-06-03 24:00'));
     await d.clock('2026-06-03T10:00:00+08:00');
     await c.complete('rectifySimple', { investigation: '属实', measures: '待定', extensionRequested: true, delayReason: '人手不足' });
@@ -128,7 +128,7 @@ describe('西双版纳州 复核纠正', () => {
     const c = await d.start('xishuangbanna', 'xishuangbannaBadReview', 'XSBN-004', vars('2026-04-30T09:00:00+08:00'));
     await d.clock('2026-04-30T11:00:00+08:00');
     await c.complete('forward', { forwardNote: '请核查' });
-    await c.complete('classify', { handlingSection: '综合科', appeal: true, complex: false });
+    await c.complete('classify', { handlingSection: '综合科', genuine: false, complex: false });
     const apply = await c.task('applyReview');
     // 5 working days from the forwarding on 4/30: 5/6, 5/7, 5/8, Sat 5/9, Mon 5/11.
     expect(apply).toMatchObject({ candidateGroups: [UNIT], formKey: 'reviewApplication', dueAt: sh('2026-05-11 24:00') });
@@ -151,7 +151,7 @@ describe('西双版纳州 复核纠正', () => {
     await d.clock('2026-07-01T09:00:00+08:00'); // Wednesday
     const c = await d.start('xishuangbanna', 'xishuangbannaBadReview', 'XSBN-005', vars('2026-07-01T08:00:00+08:00'));
     await c.complete('forward', { forwardNote: '请核查' });
-    await c.complete('classify', { handlingSection: '综合科', appeal: true, complex: false });
+    await c.complete('classify', { handlingSection: '综合科', genuine: false, complex: false });
     await c.complete('applyReview', { reviewMatter: 'XSBN-005', untrueKind: 'malicious', appealReason: '恶意差评', unitOpinion: '申请复核' });
     await d.clock('2026-07-03T16:00:00+08:00'); // Friday
     await c.complete('decideReview', { appealUpheld: false, decisionNote: '证据不足，维持差评' });
