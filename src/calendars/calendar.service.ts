@@ -434,8 +434,10 @@ export class CalendarService {
     if (fromRaw !== undefined && fromRaw !== '') {
       let ok = false;
       if (typeof fromRaw === 'string') {
+        // An unencoded "+08:00" in a query string arrives as " 08:00".
+        const text = /T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)? \d{2}:\d{2}$/.test(fromRaw) ? fromRaw.replace(/ (\d{2}:\d{2})$/, '+$1') : fromRaw;
         try {
-          const p = parseDeadline(fromRaw);
+          const p = parseDeadline(text);
           if (p.kind === 'instant') {
             from = new Date(p.epochMs);
             ok = true;

@@ -179,6 +179,8 @@ describe('calendar API', () => {
     expect([words.status, words.body.message]).toEqual([400, expect.stringContaining('not a recognised form')]);
     const noExpr = await app.api.get('/api/v1/calendars/testshire/add?from=2026-09-30T15:00:00%2B08:00');
     expect([noExpr.status, noExpr.body.details]).toEqual([400, { field: 'expr' }]);
+    // "+08:00" written into a URL unencoded arrives as " 08:00": still read as the offset.
+    expect((await app.api.get('/api/v1/calendars/testshire/add?from=2026-09-30T15:00:00+08:00&expr=2wd')).body).toMatchObject({ from: '2026-09-30T15:00:00+08:00', due: '2026-10-10T00:00:00+08:00' });
     const badFrom = await q('testshire', '2026-09-30 15:00', '2wd');
     expect([badFrom.status, badFrom.body.details]).toEqual([400, { field: 'from' }]);
   });
