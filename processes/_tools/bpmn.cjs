@@ -333,8 +333,11 @@ class Diagram {
       p(`        <dc:Bounds x="${r(b.x)}" y="${r(b.y)}" width="${b.w}" height="${b.h}" />`);
       if (n.type !== 'userTask' && n.type !== 'serviceTask' && n.name) {
         // Label under events and gateways.
+        // Label under events and gateways; a boundary timer's beside the line that leaves it.
+        const lx = n.type === 'boundaryEvent' ? (n.dx < 0 ? b.cx - 66 : b.cx + 4) : b.cx - 50;
+        const lw = n.type === 'boundaryEvent' ? 62 : 100;
         p('        <bpmndi:BPMNLabel>');
-        p(`          <dc:Bounds x="${r(b.cx - 50)}" y="${r(b.y + b.h + 4)}" width="100" height="27" />`);
+        p(`          <dc:Bounds x="${r(lx)}" y="${r(b.y + b.h + 4)}" width="${lw}" height="27" />`);
         p('        </bpmndi:BPMNLabel>');
       }
       p('      </bpmndi:BPMNShape>');
