@@ -110,6 +110,43 @@ describe('the jurisdictions’ diagrams', () => {
     }
   });
 
+  test.each(diagrams.map((d) => [`${d.county}/${d.file}`, d] as const))('%s: every notification text renders (strict) from the case and form variables; the evaluator’s holds nobody else’s data', async (_name, d) => {
+    const moddle = new BpmnModdle({ camunda: camundaSchema });
+    const { rootElement } = await moddle.fromXML(d.xml);
+    const proc = rootElement.rootElements.find((e: { $type: string }) => e.$type === 'bpmn:Process');
+    // Every variable a case can have here: the intake's, setStatus's, and every field of the county's forms.
+    const vars: Record<string, unknown> = {
+      caseId: 'c', receivedAt: '2026-03-02T01:00:00Z', kind: 'system-pushed', unitId: 'u', unitName: '单位', serviceName: '事项', serviceCode: 'x',
+      staffName: '某某', level: 2, levelName: '不满意', options: ['attitude-1'], comment: '评价内容', channel: '4', sampled: true, caseStatus: 'received', caseStatusAt: '2026-03-02T01:00:00Z',
+    };
+    const formsDir = path.join(PROCESSES_DIR, d.county, 'forms');
+    for (const f of fs.readdirSync(formsDir)) {
+      const schema = JSON.parse(fs.readFileSync(path.join(formsDir, f), 'utf8'));
+      for (const [k, p] of Object.entries<{ type: string; enum?: string[] }>(schema.properties)) vars[k] ??= p.enum ? p.enum[0] : p.type === 'boolean' ? true : p.type === 'number' ? 1 : '值';
+    }
+    const notifies = proc.flowElements.filter((e: { $type: string; implementation?: string }) => e.$type === 'bpmn:ServiceTask' && e.implementation === '${environment.services.notify}');
+    expect(notifies.length).toBeGreaterThan(0);
+    for (const n of notifies) {
+      const props: Record<string, string> = Object.fromEntries(n.extensionElements.values[0].values.map((p: { name: string; value: string }) => [p.name, p.value]));
+      expect(props.to).not.toMatch(/\d{7,}/); // recipients are roles, units or "evaluator", never a phone number
+      const body = app.core.templates.render(d.county, props.template, { ...vars, businessKey: 'BK-1', instanceId: 'i', now: new Date() });
+      expect(body.length).toBeGreaterThan(10);
+      if (props.topic === 'reminder' || props.topic === 'escalation') {
+        // A timer can fire at any step: its text needs nothing but what the intake passes at start.
+        const { caseId, receivedAt, kind, unitId, unitName, serviceName, serviceCode, staffName, level, levelName, options, comment, channel } = vars;
+        const start = { caseId, receivedAt, kind, unitId, unitName, serviceName, serviceCode, staffName, level, levelName, options, comment, channel };
+        expect(() => app.core.templates.render(d.county, props.template, { ...start, businessKey: 'BK-1', instanceId: 'i', now: new Date() })).not.toThrow();
+      }
+      if (props.to.split(',').includes('evaluator')) {
+        expect(props.to).toBe('evaluator'); // the evaluator's text goes to the evaluator alone
+        const file = app.core.templates.resolve(d.county, props.template)!;
+        const used = [...fs.readFileSync(file, 'utf8').matchAll(/\{\{\s*([\w.]+)/g)].map((m) => m[1]);
+        expect(used.filter((v) => !['businessKey', 'serviceName', 'unitName'].includes(v))).toEqual([]);
+        expect(body).not.toContain('某某');
+      }
+    }
+  });
+
   // No host-shim here: this runs the host exactly as shipped. It fails while src/engine/runner.ts's
   // noScripts.getScript throws for conditions without a language (see test/processes/host-shim.ts).
   test('host: an exclusive gateway with ${environment.variables.genuine} conditions runs', async () => {
