@@ -142,17 +142,21 @@ export class CalendarService {
   }
 
   /** Every step of the runner first catches up with calendar years another process loaded. */
+  /**
+   * Every step reads the calendar revision FOR SHARE inside its own transaction: a calendar load (which
+   * takes the row FOR UPDATE) and a step computing deadlines never overlap, and a step never computes
+   * with a calendar older than the one committed.
+   */
   guardRunner(runner: Runner): void {
-    const start = runner.start.bind(runner);
-    const step = runner.step.bind(runner);
-    runner.start = async (...args: Parameters<Runner['start']>) => {
-      await this.refresh();
-      return start(...args);
-    };
-    runner.step = async (...args: Parameters<Runner['step']>) => {
-      await this.refresh();
-      return step(...args);
-    };
+    runner.beforeEachStep((trx) => this.refreshIn(trx));
+  }
+
+  /** refresh() inside a caller's transaction (PGlite has one connection: never leave the transaction). */
+  async refreshIn(trx: Knex.Transaction): Promise<void> {
+    const row = await trx('calendar_revision').where({ id: 1 }).forShare().first('revision');
+    const revision = Number(row?.revision ?? 0);
+    if (revision === this.revision) return;
+    this.apply(await this.effectiveYears(trx), revision);
   }
 
   /** Polls the calendar revision (and logs missing years once a day) every intervalMs. */

@@ -78,6 +78,8 @@ class StepSession {
 const STATE_NOISE = new Set(['fields', 'content', 'properties']);
 
 export class Runner {
+  private readonly beforeStepHooks: Array<(trx: Knex.Transaction) => Promise<void>> = [];
+
   constructor(
     private readonly knex: Knex,
     private readonly definitions: DefinitionStore,
@@ -87,6 +89,14 @@ export class Runner {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * Runs `hook` at the beginning of every step's transaction (after the instance lock), e.g. to make
+   * sure the calendar this process computes deadlines with is the one committed in the database.
+   */
+  beforeEachStep(hook: (trx: Knex.Transaction) => Promise<void>): void {
+    this.beforeStepHooks.push(hook);
+  }
+
   /** Starts an instance of the latest version of a county's process and runs it to its first waits. */
   async start(input: StartInput, outer?: Knex.Transaction): Promise<InstanceRow> {
     const variables = input.variables ?? {};
@@ -95,6 +105,7 @@ export class Runner {
     // both commit together or neither does.
     const inTransaction = <T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> => (outer ? fn(outer) : this.knex.transaction(fn));
     return inTransaction(async (trx) => {
+      for (const hook of this.beforeStepHooks) await hook(trx);
       const definition = await this.definitions.latest(input.countyId, input.processKey, trx);
       if (input.businessKey) {
         const existing = await trx<InstanceRow>('process_instances')
@@ -205,6 +216,7 @@ export class Runner {
     return this.knex.transaction(async (trx) => {
       const row = await trx<InstanceRow>('process_instances').where({ id: instanceId }).forUpdate().first();
       if (!row) throw new NotFoundError(`No process instance ${instanceId}`);
+      for (const hook of this.beforeStepHooks) await hook(trx);
       const definition = await this.definitions.get(row.definition_id, trx);
       const session = new StepSession(row.id, row.county_id, row.business_key, definition, actor, trx, this.clock.now());
       // What the instance waits on, read once under the lock: its open tasks and its timer rows.
