@@ -544,7 +544,9 @@ const noScripts = {
   register() {
     return undefined;
   },
-  getScript(language: string, activity: { id: string }) {
+  /** Asked for every condition; an expression condition has no language and needs no script. */
+  getScript(language: string | undefined, activity: { id: string }) {
+    if (!language) return undefined;
     throw new Error(`script (${language}) in ${activity.id} refused: scripts are not run on this platform`);
   },
 };

@@ -147,8 +147,6 @@ describe('the jurisdictions’ diagrams', () => {
     }
   });
 
-  // No host-shim here: this runs the host exactly as shipped. It fails while src/engine/runner.ts's
-  // noScripts.getScript throws for conditions without a language (see test/processes/host-shim.ts).
   test('host: an exclusive gateway with ${environment.variables.genuine} conditions runs', async () => {
     await app.api.put('/api/v1/admin/clock', { now: '2026-03-02T09:00:00+08:00' });
     const start = await app.api.post('/api/v1/counties/siping/process-instances', {

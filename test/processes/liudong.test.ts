@@ -3,7 +3,6 @@
  * driven through HTTP with the simulated clock. Calendar: national + Guangxi (壮族三月三 2026: 4/17–4/20
  * off; 清明 4/4–4/6 off).
  */
-import './host-shim';
 import { caseVariables, expectNoPersonalData, scenarioApp, sh } from './support';
 
 const ctx = scenarioApp();

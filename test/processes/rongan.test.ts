@@ -4,7 +4,6 @@
  * 督查科, and the on-site complaint (第四条) with county-centre versus sub-centre routing. Calendar:
  * national + Guangxi (国庆 10/1–10/7 with 10/10 a make-up Saturday; 清明 4/4–4/6; 三月三 4/17–4/20).
  */
-import './host-shim';
 import { caseVariables, expectNoPersonalData, scenarioApp, sh } from './support';
 
 const ctx = scenarioApp();

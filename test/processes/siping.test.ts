@@ -3,7 +3,6 @@
  * rectification within 15 days (natural days), contest in writing within 2 working days of receipt,
  * groundless or malicious reviews not adopted. Calendar: national (端午 6/19–6/21).
  */
-import './host-shim';
 import { caseVariables, expectNoPersonalData, scenarioApp, sh } from './support';
 
 const ctx = scenarioApp();

@@ -4,7 +4,6 @@
  * evaluator and the report to the provincial platform within that period; mistaken or malicious reviews
  * are not adopted. Calendar: national (国庆 10/1–10/7; 端午 6/19–6/21).
  */
-import './host-shim';
 import { caseVariables, expectNoPersonalData, scenarioApp, sh } from './support';
 
 const ctx = scenarioApp();

@@ -7,7 +7,6 @@
  * 劳动节 5/1–5/5 with 5/9 a make-up Saturday). The prefecture's 2026 泼水节 is not in the calendar data
  * yet, so no date here falls in April.
  */
-import './host-shim';
 import { caseVariables, expectNoPersonalData, scenarioApp, sh } from './support';
 
 const ctx = scenarioApp();
