@@ -21,6 +21,7 @@ import { LogTransport, Transport, WebhookTransport } from './notifications/trans
 import { Scheduler } from './scheduler/scheduler';
 import { TaskService } from './tasks/task.service';
 import { TenantRegistry } from './tenants/tenants';
+import { Intake, createIntake } from './intake';
 
 export interface CoreOptions {
   /** Extra services (tests register business-error services here). */
@@ -45,6 +46,8 @@ export interface Core {
   tasks: TaskService;
   auth: AuthService;
   scheduler: Scheduler;
+  /** 办件 register, ratings, 7-day default, bad-review cases (issue 4). */
+  intake: Intake;
   /** Token of the administrator created at first start (embedded database only); shown once. */
   bootstrapToken?: string;
   /** Sets the simulated clock (CLOCK_CONTROL) and fires every timer due then. */
@@ -112,6 +115,8 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
         ? new WebhookTransport(config.webhookUrl!, config.webhookSecret)
         : new LogTransport((line) => logger.log(line)));
     const scheduler = new Scheduler(knex, runner, clock, transport, config, logger);
+    const intake = await createIntake({ config, knex, embedded: db.kind === 'pglite', clock, tenants, runner, logger });
+    scheduler.onTick(() => intake.defaults.tick());
 
     const core: Core = {
       config,
@@ -128,6 +133,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
       tasks: new TaskService(knex, runner, clock, store),
       auth,
       scheduler,
+      intake,
       bootstrapToken,
       async setClock(now: Date) {
         clock.set(now);

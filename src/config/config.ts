@@ -28,6 +28,8 @@ export interface AppConfig {
   outboxMaxAttempts: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   production: boolean;
+  /** PII_KEY: base64 of the 32-byte key that encrypts evaluator data (required with PostgreSQL; see src/intake/pii.ts). */
+  piiKey?: string;
 }
 
 export class ConfigError extends Error {}
@@ -77,7 +79,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     outboxMaxAttempts: int(env, 'OUTBOX_MAX_ATTEMPTS', 8, 1),
     logLevel: level,
     production,
+    piiKey: env.PII_KEY || undefined,
   };
+  if (cfg.piiKey && Buffer.from(cfg.piiKey, 'base64').length !== 32) throw new ConfigError('PII_KEY must be the base64 of 32 random bytes (e.g. `openssl rand -base64 32`)');
   if (production && cfg.webhookSecret === 'dev-only-secret' && transport === 'webhook') {
     throw new ConfigError('WEBHOOK_SECRET must be set in production');
   }

@@ -23,6 +23,7 @@ export class Scheduler {
   private running = false;
   private stopped = true;
   private loop?: Promise<void>;
+  private readonly hooks: Array<() => Promise<unknown>> = [];
 
   constructor(
     private readonly knex: Knex,
@@ -32,6 +33,11 @@ export class Scheduler {
     private readonly opts: SchedulerOptions,
     private readonly logger: Logger,
   ) {}
+
+  /** Extra periodic work run after timers and outbox on every poll (e.g. the 7-day default ratings). */
+  onTick(hook: () => Promise<unknown>): void {
+    this.hooks.push(hook);
+  }
 
   start(): void {
     this.stopped = false;
@@ -59,6 +65,7 @@ export class Scheduler {
       await this.syncClock();
       await this.fireDueTimers();
       await this.dispatchOutbox();
+      for (const hook of this.hooks) await hook();
     } catch (err) {
       if (!this.stopped) this.logger.error(`scheduler: ${(err as Error).message}`);
     } finally {

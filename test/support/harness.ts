@@ -14,6 +14,8 @@ import { createApp } from '../../src/http/create-app';
 
 export const FIXTURES = path.resolve(__dirname, '..', 'fixtures');
 export const ADMIN_TOKEN = 'test-admin-token';
+/** PII key of PostgreSQL runs (embedded runs generate <dataDir>/pii.key); fixed, so a restarted app reads its data. */
+export const TEST_PII_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export const usingPostgres = Boolean(process.env.TEST_DATABASE_URL);
 
@@ -66,6 +68,7 @@ export async function startApp(store: TestStore, overrides: Partial<AppConfig> =
       templatesDir: path.join(FIXTURES, 'templates'),
       port: 0,
       schedulerEnabled: false,
+      piiKey: store.databaseUrl ? TEST_PII_KEY : undefined,
       ...overrides,
     },
   );

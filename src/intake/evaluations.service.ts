@@ -1,0 +1,387 @@
+/**
+ * Ratings in. The lean path, for what almost every rating is (not bad): one INSERT … SELECT that joins
+ * the 办件 register and skips any unique conflict; a batch of good ratings is that same one statement.
+ * Only a row the statement skipped is looked at again, to tell why:
+ *
+ *   same (county, senderId) with the same rating  → duplicate: the stored rating is the answer
+ *   same (county, senderId), another rating       → 409 idempotency_conflict
+ *   no such 办件                                   → 400 unknown_service_case (field caseNo)
+ *   the 办件 has a rating in force                 → 409 already_rated naming it, unless the county
+ *                                                    allows re-rating (tenant.yaml allowReRating: true)
+ *                                                    or the rating in force is the 7-day default and
+ *                                                    this one was made inside the window (a device that
+ *                                                    sent it late): then the new one supersedes it.
+ *
+ * A bad rating (level 1 or 2) is stored in one transaction with its case and the start of the county's
+ * system-pushed diagram (src/cases/case-start.ts): all or nothing, so a retry after a crash finds either
+ * everything or nothing. Retries and concurrent copies meet the unique (county, sender_id): one wins,
+ * the others wait for it and then answer with what it stored.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { User } from '../auth/auth.service';
+import { CaseStarter, processKeyFor } from '../cases/case-start';
+import type { Clock } from '../clock/clock';
+import type { Logger } from '../engine/runner';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import type { Tenant, TenantRegistry } from '../tenants/tenants';
+import { CHANNELS, LEVEL_NAMES, OPTIONS, isBad, optionCategory } from './catalogue';
+import { PersonView, freeTextColumns, maskedPerson, personColumns, revealFreeText, revealPerson } from './personal';
+import type { PiiCipher } from './pii';
+import { assertMayReveal, auditReveal } from './reveal';
+import { RowAnswer, assertBatchSize, countyFor, invalid, iso, page, refusal, summarise, UUID_RE } from './rows';
+import { EvaluationInput, checkEvaluation } from './validate';
+
+export const INTAKE_ROLES = ['intake', 'staff'];
+
+/** A stored rating as the sender is told about it; the same rating sent again gets exactly this. */
+export interface EvaluationReceipt {
+  id: string;
+  county: string;
+  caseNo: string;
+  level: number;
+  levelName: string;
+  bad: boolean;
+  channel: string;
+  options: string[];
+  otherText: string | null;
+  comment: string | null;
+  evaluator: PersonView | null;
+  ratedAt: string;
+  receivedAt: string;
+  senderId: string | null;
+  isDefault: boolean;
+  caseId: string | null;
+}
+
+type EvaluationRow = Record<string, any> & { id: string };
+
+interface Prepared {
+  index: number;
+  input: EvaluationInput;
+  id: string;
+  caseId: string | null;
+  fingerprint: string;
+  /** Columns of the row, without service_case_id (taken from the register by the statement). */
+  columns: Record<string, unknown>;
+}
+
+type Outcome = { status: 'stored' | 'duplicate'; receipt: EvaluationReceipt } | { status: 'refused'; error: unknown };
+
+class RowConflict extends Error {}
+
+const COLUMNS = [
+  'id', 'case_no', 'level', 'channel', 'options', 'other_text', 'comment', 'free_text_enc', 'evaluator_kind',
+  'evaluator_name_enc', 'evaluator_name_mask', 'evaluator_phone_enc', 'evaluator_phone_mask', 'evaluator_id_enc',
+  'evaluator_id_mask', 'rated_at', 'sender_id', 'request_fingerprint', 'case_id', 'ord',
+] as const;
+const TYPES: Record<string, string> = { id: 'uuid', level: 'smallint', options: 'jsonb', rated_at: 'timestamptz', case_id: 'uuid', ord: 'int' };
+const RECORDSET = COLUMNS.map((c) => `${c} ${TYPES[c] ?? 'text'}`).join(', ');
+const INSERT_COLUMNS = COLUMNS.filter((c) => c !== 'ord');
+
+/**
+ * The one statement of the lean path: the rows as one JSON parameter, joined to the register (an
+ * unknown 办件 simply yields no row), in sender order, every unique conflict skipped.
+ */
+const BULK_INSERT = `
+  insert into evaluations (${INSERT_COLUMNS.join(', ')}, county_id, service_case_id, received_at, is_default, is_current, created_by)
+  select ${INSERT_COLUMNS.map((c) => (c === 'case_no' ? 'sc.case_no' : `r.${c}`)).join(', ')}, sc.county_id, sc.id, ?, false, true, ?
+  from jsonb_to_recordset(?::jsonb) as r(${RECORDSET})
+  join service_cases sc on sc.county_id = ? and sc.case_no = r.case_no
+  order by r.ord
+  on conflict do nothing
+  returning id`;
+
+export class EvaluationService {
+  constructor(
+    private readonly knex: Knex,
+    private readonly tenants: TenantRegistry,
+    private readonly clock: Clock,
+    private readonly pii: PiiCipher,
+    private readonly cases: CaseStarter,
+    private readonly logger: Logger,
+  ) {}
+
+  /** POST one rating: 201 with the receipt (also for the same rating sent again), or an error. */
+  async receiveOne(user: User, countyId: string, body: unknown): Promise<{ receipt: EvaluationReceipt; replayed: boolean }> {
+    const tenant = countyFor(this.tenants, user, countyId, ...INTAKE_ROLES);
+    const now = this.clock.now();
+    const checked = checkEvaluation(body, now);
+    if (!checked.ok) throw invalid('rating', checked.errors);
+    const [outcome] = await this.store(user, tenant, [this.prepare(tenant, 0, checked.value, now)], now);
+    if (outcome.status === 'refused') throw outcome.error;
+    return { receipt: outcome.receipt, replayed: outcome.status === 'duplicate' };
+  }
+
+  /** POST an array: every row answered, good rows stored whatever happens to the others. */
+  async receiveBatch(user: User, countyId: string, rows: unknown[]) {
+    const tenant = countyFor(this.tenants, user, countyId, ...INTAKE_ROLES);
+    assertBatchSize(rows.length);
+    const now = this.clock.now();
+    const answers: RowAnswer[] = new Array(rows.length);
+    const prepared: Prepared[] = [];
+    rows.forEach((row, index) => {
+      const checked = checkEvaluation(row, now);
+      if (!checked.ok) answers[index] = refusal(index, invalid('rating', checked.errors));
+      else prepared.push(this.prepare(tenant, index, checked.value, now));
+    });
+    const outcomes = await this.store(user, tenant, prepared, now);
+    prepared.forEach((p, i) => {
+      const o = outcomes[i];
+      answers[p.index] = o.status === 'refused' ? refusal(p.index, o.error) : { index: p.index, status: o.status, id: o.receipt.id, caseId: o.receipt.caseId };
+    });
+    return summarise(answers);
+  }
+
+  private prepare(tenant: Tenant, index: number, input: EvaluationInput, now: Date): Prepared {
+    const id = randomUUID();
+    const caseId = isBad(input.level) ? randomUUID() : null;
+    const fingerprint = this.pii.fingerprint(`${tenant.id}|${input.canonical}`);
+    return {
+      index,
+      input,
+      id,
+      caseId,
+      fingerprint,
+      columns: {
+        id,
+        county_id: tenant.id,
+        case_no: input.caseNo,
+        level: input.level,
+        channel: input.channel,
+        options: input.options,
+        ...freeTextColumns(this.pii, id, input.comment, input.otherText),
+        ...personColumns(this.pii, 'evaluator', id, input.evaluator),
+        rated_at: input.ratedAt,
+        received_at: now,
+        sender_id: input.senderId,
+        request_fingerprint: fingerprint,
+        is_default: false,
+        case_id: caseId,
+      },
+    };
+  }
+
+  /** Stores rows in sender order: runs of good ratings in one statement each, bad ones one by one. */
+  private async store(user: User, tenant: Tenant, rows: Prepared[], now: Date): Promise<Outcome[]> {
+    const out: Outcome[] = new Array(rows.length);
+    let run: number[] = [];
+    const flush = async () => {
+      if (!run.length) return;
+      const chunk = run;
+      run = [];
+      for (let i = 0; i < chunk.length; i += 1000) await this.storeGood(user, tenant, chunk.slice(i, i + 1000), rows, out, now);
+    };
+    for (let i = 0; i < rows.length; i++) {
+      if (!rows[i].caseId) {
+        run.push(i);
+        continue;
+      }
+      await flush();
+      out[i] = await this.storeOne(user, tenant, rows[i], now);
+    }
+    await flush();
+    return out;
+  }
+
+  private async storeGood(user: User, tenant: Tenant, idx: number[], rows: Prepared[], out: Outcome[], now: Date): Promise<void> {
+    const payload = idx.map((i, ord) => {
+      const c = rows[i].columns;
+      const rec: Record<string, unknown> = { ord };
+      for (const col of COLUMNS) if (col !== 'ord') rec[col] = c[col] instanceof Date ? (c[col] as Date).toISOString() : c[col];
+      return rec;
+    });
+    let inserted: Set<string>;
+    try {
+      const res = await this.knex.raw(BULK_INSERT, [now, user.id, JSON.stringify(payload), tenant.id]);
+      inserted = new Set((res.rows as Array<{ id: string }>).map((r) => r.id));
+    } catch (err) {
+      this.logger.error(`intake: ${idx.length} rating(s) of ${tenant.id} could not be stored: ${(err as Error).message}`);
+      for (const i of idx) out[i] = { status: 'refused', error: err };
+      return;
+    }
+    for (const i of idx) {
+      out[i] = inserted.has(rows[i].id) ? { status: 'stored', receipt: receipt({ ...rows[i].columns, county_id: tenant.id }) } : await this.storeOne(user, tenant, rows[i], now, true);
+    }
+  }
+
+  /** One row on its own: the path of bad ratings and of rows the bulk statement skipped. */
+  private async storeOne(user: User, tenant: Tenant, p: Prepared, now: Date, skipped = false): Promise<Outcome> {
+    try {
+      if (p.caseId) processKeyFor(tenant, 'system-pushed');
+      let supersede: string | undefined;
+      for (let attempt = 0; attempt < 4; attempt++) {
+        if (!skipped || supersede) {
+          try {
+            await this.insertInTransaction(user, tenant, p, now, supersede);
+            return { status: 'stored', receipt: receipt({ ...p.columns, county_id: tenant.id }) };
+          } catch (err) {
+            if (!(err instanceof RowConflict)) throw err;
+          }
+        }
+        skipped = false;
+        const why = await this.classify(tenant, p);
+        if ('outcome' in why) return why.outcome;
+        supersede = why.supersede;
+      }
+      throw new ConflictError('The 办件 was rated concurrently several times; send the rating again', [{ field: 'caseNo', reason: 'concurrent ratings' }], 'concurrent_rating');
+    } catch (err) {
+      if (!(err instanceof ConflictError || err instanceof ValidationError || err instanceof NotFoundError)) {
+        this.logger.error(`intake: rating ${p.id} of ${tenant.id} (row ${p.index}) could not be stored: ${(err as Error).message}`);
+      }
+      return { status: 'refused', error: err };
+    }
+  }
+
+  /** Inserts the rating (superseding the one in force when asked), and for a bad one its case and diagram. */
+  private async insertInTransaction(user: User, tenant: Tenant, p: Prepared, now: Date, supersede?: string): Promise<void> {
+    await this.knex.transaction(async (trx) => {
+      const sc = await trx('service_cases').where({ county_id: tenant.id, case_no: p.input.caseNo }).first();
+      if (!sc) throw new RowConflict();
+      if (supersede) {
+        const n = await trx('evaluations').where({ id: supersede, is_current: true }).update({ is_current: false, superseded_by: p.id, superseded_at: now });
+        if (!n) throw new RowConflict();
+      }
+      const ins = await trx('evaluations')
+        .insert({ ...p.columns, options: JSON.stringify(p.columns.options), service_case_id: sc.id, created_by: user.id, is_current: true })
+        .onConflict()
+        .ignore()
+        .returning('id');
+      if (!ins.length) throw new RowConflict();
+      if (p.caseId) {
+        await this.cases.create(trx, tenant, {
+          id: p.caseId,
+          county_id: tenant.id,
+          kind: 'system-pushed',
+          evaluation_id: p.id,
+          service_case_id: sc.id,
+          case_no: sc.case_no,
+          service_code: sc.service_code,
+          service_name: sc.service_name,
+          unit_id: sc.unit_id,
+          unit_name: sc.unit_name,
+          window_name: sc.window_name,
+          staff_name: sc.staff_name,
+          level: p.input.level,
+          channel: p.input.channel,
+          options: p.input.options,
+          other_text: p.columns.other_text as string | null,
+          comment: p.columns.comment as string | null,
+          received_at: now,
+          created_by: user.id,
+        });
+      }
+    });
+  }
+
+  /** Why a row was not inserted: an answer, or the id of the rating in force it may supersede. */
+  private async classify(tenant: Tenant, p: Prepared): Promise<{ outcome: Outcome } | { supersede?: string }> {
+    const mine = await this.knex('evaluations').where({ county_id: tenant.id, sender_id: p.input.senderId }).first();
+    if (mine) {
+      if (mine.request_fingerprint === p.fingerprint) return { outcome: { status: 'duplicate', receipt: receipt(mine) } };
+      return {
+        outcome: {
+          status: 'refused',
+          error: new ConflictError(
+            `senderId ${p.input.senderId} was used for another rating (${mine.id}); a senderId names one rating only`,
+            [{ field: 'senderId', reason: `already used for rating ${mine.id} with other content` }],
+            'idempotency_conflict',
+          ),
+        },
+      };
+    }
+    const sc = await this.knex('service_cases').where({ county_id: tenant.id, case_no: p.input.caseNo }).first();
+    if (!sc) {
+      return {
+        outcome: {
+          status: 'refused',
+          error: new ValidationError(`No 办件 ${p.input.caseNo} is registered in ${tenant.id}: register it first (POST /api/v1/counties/${tenant.id}/service-cases)`, [{ field: 'caseNo', reason: 'no such 办件 in this county' }], 'unknown_service_case'),
+        },
+      };
+    }
+    const current = await this.knex('evaluations').where({ service_case_id: sc.id, is_current: true }).first('id', 'is_default', 'rated_at');
+    if (!current) return {};
+    const lateInWindow = current.is_default && sc.default_at && p.input.ratedAt.getTime() < new Date(sc.default_at).getTime();
+    if (tenant.settings.allowReRating === true || lateInWindow) return { supersede: current.id };
+    return {
+      outcome: {
+        status: 'refused',
+        error: new ConflictError(
+          `办件 ${p.input.caseNo} is rated already (rating ${current.id}${current.is_default ? ', the 7-day default' : ''}); one rating per 办件`,
+          [{ field: 'caseNo', reason: `already rated by ${current.id}`, existingId: current.id, isDefault: current.is_default } as never],
+          'already_rated',
+        ),
+      },
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Reading
+
+  async list(user: User, countyId: string, f: { caseNo?: string; level?: number; bad?: boolean; isDefault?: boolean; channel?: string; current?: boolean; from?: Date; to?: Date; limit?: number; offset?: number }) {
+    countyFor(this.tenants, user, countyId);
+    const { limit, offset } = page(f.limit, f.offset);
+    const q = this.knex('evaluations').where({ county_id: countyId });
+    if (f.caseNo) q.where('case_no', f.caseNo);
+    if (f.level) q.where('level', f.level);
+    if (f.bad !== undefined) q.where('level', f.bad ? '<=' : '>', 2);
+    if (f.isDefault !== undefined) q.where('is_default', f.isDefault);
+    if (f.channel) q.where('channel', f.channel);
+    q.where('is_current', f.current ?? true);
+    if (f.from) q.where('rated_at', '>=', f.from);
+    if (f.to) q.where('rated_at', '<', f.to);
+    const [{ count }] = await q.clone().count<{ count: string | number }[]>('id as count');
+    const rows = await q.select('*').orderBy([{ column: 'rated_at', order: 'desc' }, { column: 'id' }]).limit(limit).offset(offset);
+    return { items: rows.map((r: EvaluationRow) => view(r)), total: Number(count), limit, offset };
+  }
+
+  async get(user: User, countyId: string, id: string, reveal = false) {
+    countyFor(this.tenants, user, countyId);
+    if (reveal) assertMayReveal(user);
+    const row: EvaluationRow | undefined = UUID_RE.test(id) ? await this.knex('evaluations').where({ id, county_id: countyId }).first() : undefined;
+    if (!row) throw new NotFoundError(`No rating ${id} in ${countyId}`);
+    const v = view(row);
+    if (!reveal) return v;
+    const { person, fields } = revealPerson(this.pii, row, 'evaluator');
+    const text = revealFreeText(this.pii, row);
+    if (text) fields.push('comment');
+    const instance = row.case_id ? await this.knex('cases').where({ id: row.case_id }).first('instance_id') : undefined;
+    await auditReveal(this.knex, { countyId, user, evaluationId: row.id, caseId: row.case_id, instanceId: instance?.instance_id, fields, at: this.clock.now() });
+    return { ...v, evaluator: person, ...(text ? { comment: text.comment, otherText: text.otherText } : {}), revealed: fields };
+  }
+}
+
+export function receipt(r: EvaluationRow | Record<string, any>): EvaluationReceipt {
+  const options = typeof r.options === 'string' ? JSON.parse(r.options) : r.options;
+  return {
+    id: r.id,
+    county: r.county_id,
+    caseNo: r.case_no,
+    level: Number(r.level),
+    levelName: LEVEL_NAMES[Number(r.level)],
+    bad: isBad(Number(r.level)),
+    channel: r.channel,
+    options,
+    otherText: r.other_text ?? null,
+    comment: r.comment ?? null,
+    evaluator: maskedPerson(r as EvaluationRow, 'evaluator'),
+    ratedAt: iso(r.rated_at)!,
+    receivedAt: iso(r.received_at)!,
+    senderId: r.sender_id ?? null,
+    isDefault: Boolean(r.is_default),
+    caseId: r.case_id ?? null,
+  };
+}
+
+export function view(r: EvaluationRow) {
+  return {
+    ...receipt(r),
+    serviceCaseId: r.service_case_id,
+    channelName: CHANNELS[r.channel] ?? null,
+    optionDetails: (r.options as string[]).map((code) => ({ code, category: optionCategory(code), label: OPTIONS[code] })),
+    current: r.is_current,
+    supersededBy: r.superseded_by ?? null,
+    supersededAt: iso(r.superseded_at),
+    createdBy: r.created_by,
+  };
+}

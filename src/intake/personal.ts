@@ -1,0 +1,66 @@
+/** Personal data in and out of rows: encrypted columns and masks in, masked (or revealed) views out. */
+import { PiiCipher, maskId, maskName, maskPhone, redactText } from './pii';
+import type { Person } from './validate';
+
+export type PersonPrefix = 'evaluator' | 'complainant';
+
+export interface PersonView {
+  kind: string | null;
+  name: string | null;
+  phone: string | null;
+  idNumber: string | null;
+}
+
+const ctx = (prefix: PersonPrefix, rowId: string, field: string) => `${prefix}:${rowId}:${field}`;
+
+/** Columns <prefix>_kind, _name_enc, _name_mask, _phone_enc, _phone_mask, _id_enc, _id_mask. */
+export function personColumns(pii: PiiCipher, prefix: PersonPrefix, rowId: string, p: Person | null): Record<string, string | null> {
+  const enc = (v: string | null, field: string) => (v ? pii.encrypt(v, ctx(prefix, rowId, field)) : null);
+  return {
+    [`${prefix}_kind`]: p?.kind ?? null,
+    [`${prefix}_name_enc`]: enc(p?.name ?? null, 'name'),
+    [`${prefix}_name_mask`]: p?.name ? maskName(p.name) : null,
+    [`${prefix}_phone_enc`]: enc(p?.phone ?? null, 'phone'),
+    [`${prefix}_phone_mask`]: p?.phone ? maskPhone(p.phone) : null,
+    [`${prefix}_id_enc`]: enc(p?.idNumber ?? null, 'idNumber'),
+    [`${prefix}_id_mask`]: p?.idNumber ? maskId(p.idNumber) : null,
+  };
+}
+
+/** comment and other_text with phone and ID numbers masked; the originals encrypted when that changed them. */
+export function freeTextColumns(pii: PiiCipher, rowId: string, comment: string | null, otherText: string | null): { comment: string | null; other_text: string | null; free_text_enc: string | null } {
+  const c = comment === null ? null : redactText(comment);
+  const o = otherText === null ? null : redactText(otherText);
+  const changed = c !== comment || o !== otherText;
+  return { comment: c, other_text: o, free_text_enc: changed ? pii.encrypt(JSON.stringify({ comment, otherText }), `text:${rowId}`) : null };
+}
+
+type Row = Record<string, unknown> & { id: string };
+
+export function maskedPerson(row: Row, prefix: PersonPrefix): PersonView | null {
+  if (!row[`${prefix}_kind`]) return null;
+  return {
+    kind: row[`${prefix}_kind`] as string,
+    name: (row[`${prefix}_name_mask`] as string | null) ?? null,
+    phone: (row[`${prefix}_phone_mask`] as string | null) ?? null,
+    idNumber: (row[`${prefix}_id_mask`] as string | null) ?? null,
+  };
+}
+
+/** The clear values and the names of the fields that were shown. */
+export function revealPerson(pii: PiiCipher, row: Row, prefix: PersonPrefix): { person: PersonView | null; fields: string[] } {
+  if (!row[`${prefix}_kind`]) return { person: null, fields: [] };
+  const fields: string[] = [];
+  const dec = (col: string, field: string) => {
+    const v = row[`${prefix}_${col}_enc`] as string | null;
+    if (!v) return null;
+    fields.push(`${prefix}.${field}`);
+    return pii.decrypt(v, ctx(prefix, row.id, field));
+  };
+  return { person: { kind: row[`${prefix}_kind`] as string, name: dec('name', 'name'), phone: dec('phone', 'phone'), idNumber: dec('id', 'idNumber') }, fields };
+}
+
+export function revealFreeText(pii: PiiCipher, row: Row): { comment: string | null; otherText: string | null } | null {
+  const v = row.free_text_enc as string | null;
+  return v ? JSON.parse(pii.decrypt(v, `text:${row.id}`)) : null;
+}
