@@ -15,7 +15,7 @@ module.exports = {
     }],
   },
   transformIgnorePatterns: [
-    '/node_modules/(?!(@nestjs|bpmn-moddle|bpmn-engine|bpmn-elements|moddle|moddle-xml|moddle-context-serializer|min-dash|saxen|smqp|@0dep|@electric-sql|knex-pglite|chinese-days)/)',
+    '/node_modules/(?!(@nestjs|bpmn-moddle|bpmn-engine|bpmn-elements|moddle|moddle-xml|moddle-context-serializer|min-dash|saxen|smqp|@0dep|@electric-sql|knex-pglite|chinese-days|content-disposition|glob|minimatch|path-scurry|lru-cache|minipass|@isaacs)/)',
   ],
   testTimeout: 60000,
   maxWorkers: 1,
