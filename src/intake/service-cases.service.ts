@@ -63,7 +63,10 @@ export class ServiceCaseService {
     rows.forEach((row, index) => {
       const checked = checkServiceCase(row, tenant.units, now);
       if (checked.ok) valid.push({ index, input: checked.value });
-      else answers[index] = refusal(index, invalid('办件', checked.errors));
+      else {
+        const caseNo = (row as { caseNo?: unknown } | null)?.caseNo;
+        answers[index] = { ...refusal(index, invalid('办件', checked.errors)), ...(typeof caseNo === 'string' ? { caseNo } : {}) };
+      }
     });
     const stored = await this.store(user, tenant, valid, now);
     valid.forEach((v, i) => {
