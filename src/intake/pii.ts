@@ -113,7 +113,7 @@ export type PhoneKind = 'mobile' | 'landline';
 /** Mainland mobile (11 digits from 13–19, an optional +86 dropped) or landline (0 + area code, 7–8 digits). */
 export function normalizePhone(raw: string): { value: string; kind: PhoneKind } | undefined {
   const t = raw.trim().replace(/[\s()（）]/g, '');
-  const mobile = /^(?:\+?86-?|0086-?)?(1[3-9]\d{9})$/.exec(t);
+  const mobile = /^(?:\+?86|0086)?(1[3-9]\d{9})$/.exec(t.replace(/-/g, ''));
   if (mobile) return { value: mobile[1], kind: 'mobile' };
   const land = /^(0\d{2,3})-?([2-9]\d{6,7})(?:-(\d{1,6}))?$/.exec(t);
   if (land) return { value: `${land[1]}-${land[2]}${land[3] ? `-${land[3]}` : ''}`, kind: 'landline' };
