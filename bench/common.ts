@@ -1,6 +1,9 @@
 /** Shared helpers of the benchmarks: a scratch PostgreSQL database, the built server as a child process, a load loop. */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+
+/** A throw-away key for the evaluator data a benchmark writes. */
+export const BENCH_PII_KEY = randomBytes(32).toString('base64');
 import * as net from 'node:net';
 import * as path from 'node:path';
 import knexFactory from 'knex';
@@ -39,7 +42,7 @@ export async function startServer(env: Record<string, string>): Promise<{ url: s
   const port = await freePort();
   const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', PII_KEY: BENCH_PII_KEY, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

@@ -52,7 +52,8 @@ class StepSession {
   readonly newTasks: Partial<TaskRow>[] = [];
   readonly firedTimerExecutions = new Set<string>();
   readonly outbox: Array<OutboxMessage & { idempotencyKey: string }> = [];
-  readonly waiting = new Map<string, ActivityApi>();
+  /** Activity APIs of the user tasks waiting, by executionId (kept with the engine between steps). */
+  waiting = new Map<string, ActivityApi>();
   readonly pending = new Set<Promise<unknown>>();
   completedTask?: { executionId: string; actor: string };
   /** Due instants of the pending timer rows, by executionId (the rows win over the engine state). */
@@ -75,10 +76,27 @@ class StepSession {
   ) {}
 }
 
+/**
+ * An engine and the step it currently serves. Services, listeners and timers are bound to the slot, not
+ * to one step, so that a slot kept in memory after a commit can serve the next step of its instance.
+ */
+class EngineSlot {
+  engine!: Engine;
+  session!: StepSession;
+  waiting = new Map<string, ActivityApi>();
+  revision = 0;
+}
+
 const STATE_NOISE = new Set(['fields', 'content', 'properties']);
 
 export class Runner {
   private readonly beforeStepHooks: Array<(trx: Knex.Transaction) => Promise<void>> = [];
+  /**
+   * Engines of recently stepped instances, kept after their step committed, by instance id (least
+   * recently used first). Only an optimisation: an engine is reused only when the locked row's revision
+   * is the one it committed; otherwise the instance is recovered from the stored state as always.
+   */
+  private readonly hot = new Map<string, EngineSlot>();
 
   constructor(
     private readonly knex: Knex,
@@ -87,6 +105,7 @@ export class Runner {
     private readonly clock: Clock,
     private readonly deadlines: DeadlinePort,
     private readonly logger: Logger,
+    private readonly hotLimit = 500,
   ) {}
 
   /**
@@ -136,11 +155,20 @@ export class Runner {
       await trx('process_instances').insert({ ...row, variables: JSON.stringify(variables) });
       const session = new StepSession(id, input.countyId, row.business_key, definition, input.actor, trx, now);
       session.journal.push({ type: 'instance.started', actor: input.actor, data: { processKey: input.processKey, version: definition.row.version, businessKey: row.business_key } });
-      const engine = this.buildEngine(session, variables);
-      const listener = this.listen(session, engine);
-      await engine.execute({ listener, variables });
-      await this.settle(session);
-      return this.persist(session, engine, row);
+      const slot = this.newSlot(session, variables);
+      try {
+        await slot.engine.execute({ listener: this.listen(slot), variables });
+        await this.settle(session);
+        return { row: await this.persist(session, slot.engine, row), slot };
+      } catch (err) {
+        slot.engine.stop();
+        throw err;
+      }
+    }).then(({ row, slot }) => {
+      // Inside a caller's transaction the commit is not ours to see: do not keep the engine.
+      if (outer) slot.engine.stop();
+      else this.keep(row, slot);
+      return row;
     });
   }
 
@@ -213,7 +241,8 @@ export class Runner {
     act: (session: StepSession, engine: Engine, trx: Knex.Transaction) => Promise<void>,
     guard?: (session: StepSession, trx: Knex.Transaction) => Promise<void>,
   ): Promise<InstanceRow> {
-    return this.knex.transaction(async (trx) => {
+    let slot: EngineSlot | undefined;
+    const result = await this.knex.transaction(async (trx) => {
       const row = await trx<InstanceRow>('process_instances').where({ id: instanceId }).forUpdate().first();
       if (!row) throw new NotFoundError(`No process instance ${instanceId}`);
       for (const hook of this.beforeStepHooks) await hook(trx);
@@ -229,23 +258,84 @@ export class Runner {
       session.timerDue = new Map(timerRows.map((t) => [t.execution_id, new Date(t.due_at)]));
       await guard?.(session, trx);
       if (row.status !== 'running') throw new ConflictError(`Process instance ${instanceId} is ${row.status}`, { status: row.status }, 'instance_not_running');
-      const engine = this.buildEngine(session);
-      const listener = this.listen(session, engine);
-      engine.recover(row.state);
-      await engine.resume({ listener });
+      const hot = this.hot.get(row.id);
+      this.hot.delete(row.id);
+      if (hot && hot.revision === row.revision) {
+        slot = hot;
+        slot.session = session;
+        session.waiting = slot.waiting;
+        this.fireExpiredTimers(slot); // what a resume would do
+      } else {
+        hot?.engine.stop();
+        slot = this.newSlot(session);
+        slot.engine.recover(row.state);
+        await slot.engine.resume({ listener: this.listen(slot) });
+      }
       await this.settle(session);
-      await act(session, engine, trx);
+      await act(session, slot.engine, trx);
       await this.settle(session);
-      return this.persist(session, engine, row);
+      return this.persist(session, slot.engine, row);
+    }).catch((err) => {
+      slot?.engine.stop();
+      throw err;
     });
+    this.keep(result, slot!);
+    return result;
   }
 
-  private buildEngine(session: StepSession, variables?: Record<string, unknown>): Engine {
-    const host: HostOptions = { clock: this.clock, deadlines: this.deadlines, countyId: session.countyId, dueOverride: (id) => session.timerDue.get(id) };
+  private newSlot(session: StepSession, variables?: Record<string, unknown>): EngineSlot {
+    const slot = new EngineSlot();
+    slot.session = session;
+    session.waiting = slot.waiting;
+    slot.engine = this.buildEngine(slot, variables);
+    return slot;
+  }
+
+  /** After a commit: keep a running instance's engine for its next step, at the committed revision. */
+  private keep(row: InstanceRow, slot: EngineSlot): void {
+    if (row.status !== 'running' || this.hotLimit <= 0) {
+      slot.engine.stop();
+      return;
+    }
+    slot.revision = row.revision;
+    this.hot.set(row.id, slot);
+    while (this.hot.size > this.hotLimit) {
+      const [oldest, s] = this.hot.entries().next().value as [string, EngineSlot];
+      this.hot.delete(oldest);
+      s.engine.stop();
+    }
+  }
+
+  /** Drops every kept engine (shutdown). */
+  stopAll(): void {
+    for (const s of this.hot.values()) s.engine.stop();
+    this.hot.clear();
+  }
+
+  /** A kept engine was not resumed, so its timers whose instant has passed are fired here. */
+  private fireExpiredTimers(slot: EngineSlot): void {
+    const timers = slot.engine.environment.timers as unknown as {
+      executing: Array<{ owner?: Record<string, unknown>; callback: (...a: unknown[]) => void; args: unknown[] }>;
+      clearTimeout(ref: unknown): void;
+    };
+    const now = slot.session.now.getTime();
+    for (const ref of timers.executing) {
+      const executionId = ref.owner?.executionId as string | undefined;
+      const due = (executionId && slot.session.timerDue.get(executionId)) || (ref.owner?.expireAt ? new Date(ref.owner.expireAt as string) : undefined);
+      if (due && due.getTime() <= now) {
+        timers.clearTimeout(ref);
+        ref.callback(...ref.args);
+      }
+    }
+  }
+
+  private buildEngine(slot: EngineSlot, variables?: Record<string, unknown>): Engine {
+    const session = slot.session;
+    const host: HostOptions = { clock: this.clock, deadlines: this.deadlines, countyId: session.countyId, dueOverride: (id) => slot.session.timerDue.get(id) };
     return new Engine({
       name: session.instanceId,
       sourceContext: session.definition.context,
-      services: this.bindServices(session),
+      services: this.bindServices(slot),
       extensions: { host: expressionServiceExtension },
       timers: recordingTimers(),
       scripts: noScripts,
@@ -255,13 +345,14 @@ export class Runner {
   }
 
   /** Each registered service as the (scope, callback) function bpmn-elements calls. */
-  private bindServices(session: StepSession): Record<string, unknown> {
+  private bindServices(slot: EngineSlot): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    const elements: DefinitionElements = session.definition.row.elements;
+    const elements: DefinitionElements = slot.session.definition.row.elements;
     for (const name of this.services.names()) {
       const def = this.services.get(name)!;
       out[name] = function (this: ActivityApi, scope: ActivityApi, callback: (err: unknown, result?: unknown) => void) {
         const activity = this;
+        const session = slot.session;
         const executionId: string = scope.content.executionId;
         const raw = elements.serviceTasks[activity.id]?.properties ?? {};
         const properties: Record<string, string> = {};
@@ -308,10 +399,11 @@ export class Runner {
     return out;
   }
 
-  private listen(session: StepSession, engine: Engine): EventEmitter {
+  private listen(slot: EngineSlot): EventEmitter {
     const listener = new EventEmitter();
+    const engine = slot.engine;
     const journal = (type: string, api: ActivityApi, data?: Record<string, unknown>) =>
-      session.journal.push({ type, element_id: api.id, element_type: api.type, actor: null, data: data ?? null });
+      slot.session.journal.push({ type, element_id: api.id, element_type: api.type, actor: null, data: data ?? null });
 
     listener.on('activity.enter', (api) => journal('activity.enter', api));
     listener.on('activity.end', (api) => journal('activity.end', api));
@@ -322,7 +414,7 @@ export class Runner {
       journal('timer.scheduled', api, { dueAt: api.content.expireAt, expression: api.content[api.content.timerType] ?? null, provisional: Boolean(api.content.provisional) });
     });
     listener.on('activity.timeout', (api) => {
-      session.firedTimerExecutions.add(api.content.executionId);
+      slot.session.firedTimerExecutions.add(api.content.executionId);
       if (api.content.state === 'cancel') return;
       journal('timer.fired', api, { dueAt: api.content.expireAt });
     });
@@ -331,18 +423,18 @@ export class Runner {
         if (!api.content.isRecovered) journal('activity.wait', api);
         return;
       }
-      session.waiting.set(api.executionId, api);
+      slot.waiting.set(api.executionId, api);
       if (api.content.isRecovered) return;
-      const task = this.taskFromWait(session, api);
-      session.newTasks.push(task);
+      const task = this.taskFromWait(slot.session, api);
+      slot.session.newTasks.push(task);
       journal('activity.wait', api, { taskId: task.id, dueAt: task.due_at ?? null, candidateGroups: task.candidate_groups });
     });
     listener.on('process.end', (api) => journal('process.end', api));
     engine.on('end', () => {
-      session.ended = true;
+      slot.session.ended = true;
     });
     engine.on('error', (err: Error) => {
-      session.engineError = err;
+      slot.session.engineError = err;
     });
     return listener;
   }
@@ -400,7 +492,6 @@ export class Runner {
     for (const d of state.definitions ?? []) delete d.source;
     const timersNow = pendingTimers(engine.environment.timers as never);
     const waitingNow = waitingUserTasks(engine);
-    engine.stop();
 
     let status: InstanceRow['status'] = 'running';
     let incident: string | null = null;

@@ -6,11 +6,12 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import knexFactory from 'knex';
+import { randomBytes } from 'node:crypto';
 import { ADMIN_TOKEN, client, createStore, FIXTURES, TestStore } from '../support/harness';
 import { openDatabase } from '../../src/database/database';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+const PII_KEY = randomBytes(32).toString('base64'); // the same key across the restart
 const N = 80;
 
 function freePort(): Promise<number> {
@@ -62,6 +63,7 @@ describe('SIGKILL in the middle of a run', () => {
         TEMPLATES_DIR: path.join(FIXTURES, 'templates'),
         CLOCK_CONTROL: 'true',
         ADMIN_TOKEN,
+        PII_KEY,
         POLL_INTERVAL_MS: '20',
         LEASE_MS: '1500',
         TIMER_BATCH_SIZE: '5',
