@@ -9,7 +9,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('service_cases', (t) => {
     t.comment('办件 register: every service case a hall or the online platform handled, the thing that gets rated');
     t.uuid('id').primary().comment('Row id');
-    t.string('county_id', 64).notNullable().references('counties.id').comment('Owning county');
+    t.string('county_id', 64).notNullable().comment('Owning county (no foreign key: every insert would lock the one county row)');
     t.string('case_no', 64).notNullable().comment('办件编号, unique per county');
     t.string('service_code', 64).notNullable().comment('事项编码');
     t.string('service_name', 200).notNullable().comment('事项名称');
@@ -34,8 +34,8 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('evaluations', (t) => {
     t.comment('Ratings (好差评) of a 办件: by an evaluator through a channel, or the 7-day system default');
     t.uuid('id').primary().comment('Rating id');
-    t.string('county_id', 64).notNullable().references('counties.id').comment('Owning county');
-    t.uuid('service_case_id').notNullable().references('service_cases.id').comment('The 办件 rated');
+    t.string('county_id', 64).notNullable().comment('Owning county, that of its 办件 (no foreign key: every insert would lock the one county row)');
+    t.uuid('service_case_id').notNullable().comment('The 办件 rated (no foreign key: the insert takes it from the register in the same statement, and 办件 are never deleted; a key check per rating costs more than the insert)');
     t.string('case_no', 64).notNullable().comment('办件编号 (denormalised)');
     t.smallint('level').notNullable().comment('5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意');
     t.string('channel', 8).notNullable().comment('1 PC, 2 mobile, 3 QR code, 4 hall device, 5 other hall terminal, 6 SMS, 7 system default, 12345 hotline, paper');
@@ -44,11 +44,9 @@ export async function up(knex: Knex): Promise<void> {
     t.text('comment').comment('Free text of the evaluator, phone and ID numbers masked');
     t.text('free_text_enc').comment('Encrypted original of comment and other_text, only when masking changed them');
     t.string('evaluator_kind', 16).comment('person | legal-entity');
-    t.text('evaluator_name_enc').comment('Evaluator name, encrypted');
+    t.text('evaluator_enc').comment('Evaluator name, phone and ID number: one encrypted JSON array')
     t.string('evaluator_name_mask', 100).comment('Evaluator name, masked');
-    t.text('evaluator_phone_enc').comment('Evaluator phone, encrypted');
     t.string('evaluator_phone_mask', 32).comment('Evaluator phone, masked');
-    t.text('evaluator_id_enc').comment('Resident ID number or unified social credit code, encrypted');
     t.string('evaluator_id_mask', 32).comment('Resident ID number or unified social credit code, masked');
     t.timestamp('rated_at', { useTz: true }).notNullable().comment('When the evaluator rated (default ratings: when the window closed)');
     t.timestamp('received_at', { useTz: true }).notNullable().comment('Clock time the rating reached this system');
@@ -62,7 +60,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('created_by', 100).notNullable().comment('User (gateway) that sent it, or system');
     t.unique(['county_id', 'sender_id'], { indexName: 'evaluations_sender_uq' });
     t.index(['county_id', 'rated_at'], 'evaluations_county_rated_ix');
-    t.index(['service_case_id'], 'evaluations_service_case_ix');
+    t.index(['county_id', 'case_no'], 'evaluations_case_no_ix');
   });
   // One rating in force per 办件: the guarantee behind exactly-once defaults and the 409 of a second rating.
   await knex.raw('create unique index evaluations_current_uq on evaluations (service_case_id) where is_current');
@@ -88,11 +86,9 @@ export async function up(knex: Knex): Promise<void> {
     t.text('comment').comment('What the evaluator wrote or what the complainant reported, masked');
     t.text('free_text_enc').comment('Encrypted original of comment and other_text, only when masking changed them');
     t.string('complainant_kind', 16).comment('person | legal-entity (on-site complaints)');
-    t.text('complainant_name_enc').comment('Complainant name, encrypted');
+    t.text('complainant_enc').comment('Complainant name, phone and ID number: one encrypted JSON array')
     t.string('complainant_name_mask', 100).comment('Complainant name, masked');
-    t.text('complainant_phone_enc').comment('Complainant phone, encrypted');
     t.string('complainant_phone_mask', 32).comment('Complainant phone, masked');
-    t.text('complainant_id_enc').comment('Complainant ID number, encrypted');
     t.string('complainant_id_mask', 32).comment('Complainant ID number, masked');
     t.timestamp('occurred_at', { useTz: true }).comment('When what is complained about happened');
     t.timestamp('received_at', { useTz: true }).notNullable().comment('Clock time the case was received; deadlines count from here');

@@ -11,18 +11,16 @@ export interface PersonView {
   idNumber: string | null;
 }
 
-const ctx = (prefix: PersonPrefix, rowId: string, field: string) => `${prefix}:${rowId}:${field}`;
+const ctx = (prefix: PersonPrefix, rowId: string) => `${prefix}:${rowId}`;
 
-/** Columns <prefix>_kind, _name_enc, _name_mask, _phone_enc, _phone_mask, _id_enc, _id_mask. */
+/** Columns <prefix>_kind, <prefix>_enc (name, phone and ID number, one encrypted JSON) and the three masks. */
 export function personColumns(pii: PiiCipher, prefix: PersonPrefix, rowId: string, p: Person | null): Record<string, string | null> {
-  const enc = (v: string | null, field: string) => (v ? pii.encrypt(v, ctx(prefix, rowId, field)) : null);
+  const any = p && (p.name || p.phone || p.idNumber);
   return {
     [`${prefix}_kind`]: p?.kind ?? null,
-    [`${prefix}_name_enc`]: enc(p?.name ?? null, 'name'),
+    [`${prefix}_enc`]: any ? pii.encrypt(JSON.stringify([p.name, p.phone, p.idNumber]), ctx(prefix, rowId)) : null,
     [`${prefix}_name_mask`]: p?.name ? maskName(p.name) : null,
-    [`${prefix}_phone_enc`]: enc(p?.phone ?? null, 'phone'),
     [`${prefix}_phone_mask`]: p?.phone ? maskPhone(p.phone) : null,
-    [`${prefix}_id_enc`]: enc(p?.idNumber ?? null, 'idNumber'),
     [`${prefix}_id_mask`]: p?.idNumber ? maskId(p.idNumber) : null,
   };
 }
@@ -50,14 +48,10 @@ export function maskedPerson(row: Row, prefix: PersonPrefix): PersonView | null 
 /** The clear values and the names of the fields that were shown. */
 export function revealPerson(pii: PiiCipher, row: Row, prefix: PersonPrefix): { person: PersonView | null; fields: string[] } {
   if (!row[`${prefix}_kind`]) return { person: null, fields: [] };
-  const fields: string[] = [];
-  const dec = (col: string, field: string) => {
-    const v = row[`${prefix}_${col}_enc`] as string | null;
-    if (!v) return null;
-    fields.push(`${prefix}.${field}`);
-    return pii.decrypt(v, ctx(prefix, row.id, field));
-  };
-  return { person: { kind: row[`${prefix}_kind`] as string, name: dec('name', 'name'), phone: dec('phone', 'phone'), idNumber: dec('id', 'idNumber') }, fields };
+  const enc = row[`${prefix}_enc`] as string | null;
+  const [name, phone, idNumber] = enc ? (JSON.parse(pii.decrypt(enc, ctx(prefix, row.id))) as Array<string | null>) : [null, null, null];
+  const fields = ([['name', name], ['phone', phone], ['idNumber', idNumber]] as const).filter(([, v]) => v).map(([f]) => `${prefix}.${f}`);
+  return { person: { kind: row[`${prefix}_kind`] as string, name, phone, idNumber }, fields };
 }
 
 export function revealFreeText(pii: PiiCipher, row: Row): { comment: string | null; otherText: string | null } | null {

@@ -3,8 +3,9 @@
  *
  * - Name, phone and ID number are encrypted at rest with AES-256-GCM. The key comes from PII_KEY (base64
  *   of 32 bytes); with the embedded database a key is generated into <dataDir>/pii.key (mode 0600) on
- *   first start; with PostgreSQL and no PII_KEY the server refuses to start. Each value is bound to its
- *   row and field (GCM additional data), so a ciphertext copied onto another row does not decrypt.
+ *   first start; with PostgreSQL and no PII_KEY the server refuses to start. A person's name, phone and ID
+ *   number are one encrypted value (one cipher operation per person), bound to its row and role (GCM
+ *   additional data), so a ciphertext copied onto another row does not decrypt.
  * - A fingerprint of the key is kept in settings: starting with another key than the one the stored data
  *   was written with is refused rather than producing unreadable rows.
  * - Responses carry masks only (138****8000, 110105********0123, 王**); a clear value is shown to the
@@ -28,9 +29,23 @@ export class PiiCipher {
     this.hashKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'hcp request fingerprint', 32));
   }
 
+  /** Random IVs are taken from a pool filled 16 kB at a time: one system call per ~1,300 values instead of one each. */
+  private ivPool = Buffer.alloc(0);
+  private ivAt = 0;
+
+  private nextIv(): Buffer {
+    if (this.ivAt + 12 > this.ivPool.length) {
+      this.ivPool = randomBytes(16 * 1024);
+      this.ivAt = 0;
+    }
+    const iv = this.ivPool.subarray(this.ivAt, this.ivAt + 12);
+    this.ivAt += 12;
+    return iv;
+  }
+
   /** "v1:" + base64(iv ‖ tag ‖ ciphertext); `context` (row id and field) is authenticated, not stored. */
   encrypt(plain: string, context: string): string {
-    const iv = randomBytes(12);
+    const iv = this.nextIv();
     const c = createCipheriv('aes-256-gcm', this.key, iv);
     c.setAAD(Buffer.from(context, 'utf8'));
     const ct = Buffer.concat([c.update(plain, 'utf8'), c.final()]);

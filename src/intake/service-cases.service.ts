@@ -4,7 +4,6 @@
  * after it was registered at acceptance): `updated`. A registered value is never changed: a row that
  * differs from it is refused naming the fields.
  */
-import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { User } from '../auth/auth.service';
 import type { Clock } from '../clock/clock';
@@ -12,6 +11,7 @@ import { ConflictError, NotFoundError } from '../errors';
 import type { Tenant, TenantRegistry } from '../tenants/tenants';
 import { LEVEL_NAMES } from './catalogue';
 import { INTAKE_ROLES } from './evaluations.service';
+import { uuidv7 } from './ids';
 import { defaultRatingAt } from './instants';
 import { RowAnswer, assertBatchSize, countyFor, invalid, iso, page, refusal, summarise } from './rows';
 import { ServiceCaseInput, checkServiceCase } from './validate';
@@ -80,7 +80,7 @@ export class ServiceCaseService {
   private async store(user: User, tenant: Tenant, rows: Array<{ index: number; input: ServiceCaseInput }>, now: Date) {
     type Answer = { status: 'stored' | 'updated' | 'duplicate'; id: string } | { status: 'refused'; error: unknown };
     const out: Answer[] = new Array(rows.length);
-    const ids = rows.map(() => randomUUID());
+    const ids = rows.map(() => uuidv7());
     const inserted = new Set<string>();
     for (let i = 0; i < rows.length; i += 1000) {
       const chunk = rows.slice(i, i + 1000).map((r, j) => this.columns(ids[i + j], tenant.id, r.input, user, now));

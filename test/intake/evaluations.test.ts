@@ -218,7 +218,7 @@ describe('ratings over HTTP', () => {
     const row = await app.core.db.knex('evaluations').where({ id: r.body.id }).first();
     expect(JSON.stringify(row)).not.toContain(EVALUATOR.phone);
     expect(JSON.stringify(row)).not.toContain(EVALUATOR.idNumber);
-    expect(row.evaluator_phone_enc).toMatch(/^v1:/);
+    expect(row.evaluator_enc).toMatch(/^v1:/);
   });
 
   test('lists and filters; the catalogue', async () => {
@@ -258,6 +258,41 @@ describe('ratings over HTTP', () => {
       await app2.close();
       await store2.drop();
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a failure between the rating and the start of its diagram leaves nothing; the retry stores one of each', async () => {
+    let failures = 1;
+    const store3 = await createStore();
+    const app3 = await startApp(store3, {}, {
+      services: [
+        {
+          name: 'setStatus',
+          description: 'test: the first call dies like a server would, after the rating and the case row were written in the transaction',
+          run: (call) => {
+            if (failures-- > 0) throw new Error('simulated crash inside the start');
+            return { caseStatus: call.properties.status };
+          },
+        },
+      ],
+    });
+    try {
+      await app3.api.put('/api/v1/admin/clock', { now: '2026-11-03T10:00:00+08:00' });
+      await app3.api.post(`/api/v1/counties/${COUNTY}/service-cases`, serviceCase('CR-1'));
+      const body = badRating('CR-1');
+      const first = await app3.api.post(`/api/v1/counties/${COUNTY}/evaluations`, body);
+      expect(first.status).toBe(500);
+      expect(first.body).toEqual({ error: 'internal', message: expect.any(String) });
+      const knex = app3.core.db.knex;
+      for (const t of ['evaluations', 'cases', 'process_instances', 'journal', 'tasks']) expect(await knex(t).select('*')).toHaveLength(0);
+      const retry = await app3.api.post(`/api/v1/counties/${COUNTY}/evaluations`, body);
+      expect(retry.status).toBe(201);
+      expect(await knex('evaluations')).toHaveLength(1);
+      expect(await knex('cases')).toHaveLength(1);
+      expect(await knex('process_instances').where({ business_key: retry.body.caseId })).toHaveLength(1);
+    } finally {
+      await app3.close();
+      await store3.drop();
     }
   });
 

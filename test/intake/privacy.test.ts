@@ -100,8 +100,10 @@ describe('personal data never leaks', () => {
       // while the masks are there, and the encrypted columns decrypt to the values
       expect(bodies.join('\n')).toContain(maskPhone(EVALUATOR.phone));
       const row = await knex('evaluations').where({ id: stored.body.id }).first();
-      expect(core.intake.pii.decrypt(row.evaluator_phone_enc, `evaluator:${row.id}:phone`)).toBe(EVALUATOR.phone);
-      expect(() => core.intake.pii.decrypt(row.evaluator_phone_enc, `evaluator:${row.id}:idNumber`)).toThrow(); // bound to its field
+      expect(JSON.parse(core.intake.pii.decrypt(row.evaluator_enc, `evaluator:${row.id}`))).toEqual([EVALUATOR.name, EVALUATOR.phone, EVALUATOR.idNumber]);
+      const other = await knex('evaluations').whereNot({ id: row.id }).whereNotNull('evaluator_enc').first();
+      expect(() => core.intake.pii.decrypt(row.evaluator_enc, `evaluator:${other.id}`)).toThrow(); // bound to its row
+      expect(() => core.intake.pii.decrypt(row.evaluator_enc, `complainant:${row.id}`)).toThrow(); // and to its role
     } finally {
       process.stdout.write = out;
       process.stderr.write = err;
