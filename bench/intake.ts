@@ -13,6 +13,7 @@
  *   BENCH_BATCHES        batch requests (default 200), of BENCH_BATCH_SIZE ratings each (default 500)
  *   BENCH_CONCURRENCY    concurrent clients (default 50)
  *   BENCH_BAD_EVERY      every n-th rating is bad and opens a case (default 10000, about Guangdong's 0.01%)
+ *   BENCH_FEW_CLIENTS    clients of a second batched run (default 4), BENCH_FEW_BATCHES batches (default 40)
  *
  * The server (dist/src/main.js) and the bare fastify server are child processes; this process is the load
  * generator (node:http, keep-alive). All three share the machine's cores, as they would in a small
@@ -32,6 +33,9 @@ const BATCHES = Number(process.env.BENCH_BATCHES ?? 200);
 const BATCH_SIZE = Number(process.env.BENCH_BATCH_SIZE ?? 500);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const BAD_EVERY = Number(process.env.BENCH_BAD_EVERY ?? 10000);
+/** A second batched run with few clients, as a handful of device gateways would send. */
+const FEW = Number(process.env.BENCH_FEW_CLIENTS ?? 4);
+const FEW_BATCHES = Number(process.env.BENCH_FEW_BATCHES ?? 40);
 const TOKEN = 'bench-admin-token';
 const COUNTY = 'intakeshire';
 const FIX = path.join(ROOT, 'test', 'fixtures');
@@ -108,7 +112,7 @@ async function main() {
   try {
     await request(`${server.url}/api/v1/admin/clock`, 'PUT', JSON.stringify({ now: '2026-11-03T10:00:00+08:00' }), headers);
     // The 办件 register: one per rating, in batches of 5000.
-    const total = SINGLE + BATCHES * BATCH_SIZE;
+    const total = SINGLE + (BATCHES + FEW_BATCHES) * BATCH_SIZE;
     const t0 = performance.now();
     for (let i = 0; i < total; i += 5000) {
       const rows = Array.from({ length: Math.min(5000, total - i) }, (_, j) => ({
@@ -135,6 +139,12 @@ async function main() {
       if (r.status !== 207) throw new Error(`batch: ${r.status} ${r.text.slice(0, 300)}`);
       refused += JSON.parse(r.text).refused;
     });
+    const fewBodies = Array.from({ length: FEW_BATCHES }, (_, b) => JSON.stringify(Array.from({ length: BATCH_SIZE }, (_, j) => ratingOf(`BN-${SINGLE + (BATCHES + b) * BATCH_SIZE + j}`, b * BATCH_SIZE + j))));
+    const few = await load(FEW_BATCHES, FEW, async (b) => {
+      const r = await request(`${server.url}/api/v1/counties/${COUNTY}/evaluations`, 'POST', fewBodies[b], headers);
+      if (r.status !== 207) throw new Error(`batch: ${r.status} ${r.text.slice(0, 300)}`);
+      refused += JSON.parse(r.text).refused;
+    });
     if (refused) throw new Error(`${refused} batched ratings were refused`);
 
     const knex = probe;
@@ -148,6 +158,7 @@ async function main() {
     row('intake, one rating per request (durable)', single.ms, SINGLE - warm, single.latencies);
     row(`bare fastify, ${BATCH_SIZE} ratings per request`, bareBatched.ms, BATCHES * BATCH_SIZE, bareBatched.latencies);
     row(`intake, ${BATCH_SIZE} ratings per request (durable)`, batched.ms, BATCHES * BATCH_SIZE, batched.latencies);
+    row(`  the same with ${FEW} clients`, few.ms, FEW_BATCHES * BATCH_SIZE, few.latencies);
     console.log(`(batched rows: rate counts ratings; latency is per request of ${BATCH_SIZE})`);
     console.log(`single / bare ceiling: ${fmt((100 * (SINGLE - warm) / single.ms) / (SINGLE / bareSingle.ms), 1)} %`);
     console.log('goal: ≥ 5,000 ratings/s with p99 ≤ 50 ms');
