@@ -83,7 +83,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
 
     const deadlines = new CountyDeadlines(tenants, loadBundledCalendarData());
     const store = new DefinitionStore(knex);
-    const runner = new Runner(knex, store, services, clock, deadlines, logger);
+    const runner = new Runner(knex, store, services, clock, deadlines, logger, config.engineCacheSize);
     const calendars = new CalendarService(knex, tenants, deadlines, clock, logger);
     await calendars.start();
     calendars.guardRunner(runner);
@@ -142,6 +142,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
         return { now: clock.now(), timersFired };
       },
       async close() {
+        runner.stopAll();
         calendars.stop();
         await scheduler.stop();
         await db.close();

@@ -26,6 +26,8 @@ export interface AppConfig {
   webhookUrl?: string;
   /** Maximum delivery attempts of an outbox row before it is parked as dead. */
   outboxMaxAttempts: number;
+  /** Engines of running instances kept in memory between steps (0: recover every step from the database). */
+  engineCacheSize: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   production: boolean;
   /** PII_KEY: base64 of the 32-byte key that encrypts evaluator data (required with PostgreSQL; see src/intake/pii.ts). */
@@ -77,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     notificationTransport: transport,
     webhookUrl: env.WEBHOOK_URL,
     outboxMaxAttempts: int(env, 'OUTBOX_MAX_ATTEMPTS', 8, 1),
+    engineCacheSize: int(env, 'ENGINE_CACHE_SIZE', 500, 0),
     logLevel: level,
     production,
     piiKey: env.PII_KEY || undefined,
