@@ -22,6 +22,7 @@ import { Scheduler } from './scheduler/scheduler';
 import { TaskService } from './tasks/task.service';
 import { TenantRegistry } from './tenants/tenants';
 import { Intake, createIntake } from './intake';
+import { evaluatorContacts } from './intake/contacts';
 
 export interface CoreOptions {
   /** Extra services (tests register business-error services here). */
@@ -117,6 +118,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
     const scheduler = new Scheduler(knex, runner, clock, transport, config, logger);
     const intake = await createIntake({ config, knex, embedded: db.kind === 'pglite', clock, tenants, runner, logger });
     scheduler.onTick(() => intake.defaults.tick());
+    scheduler.resolveContactsWith(evaluatorContacts(knex, intake.pii, () => clock.now()));
 
     const core: Core = {
       config,

@@ -5,16 +5,22 @@
 import { createHmac } from 'node:crypto';
 import type { OutboxRow } from '../database/tables';
 
+/** Contact details resolved at delivery for recipient tokens (e.g. the evaluator's phone); never stored. */
+export interface Contacts {
+  evaluator?: { phone: string | null };
+}
+
 export interface Transport {
   readonly name: string;
-  deliver(row: OutboxRow): Promise<void>;
+  deliver(row: OutboxRow, contacts?: Contacts): Promise<void>;
 }
 
 export class LogTransport implements Transport {
   readonly name = 'log';
   constructor(private readonly log: (line: string) => void) {}
-  async deliver(row: OutboxRow): Promise<void> {
-    this.log(`notification ${row.id} [${row.county_id}] ${row.topic} → ${row.recipients.join(', ')} (${row.body.length} chars)`);
+  async deliver(row: OutboxRow, contacts?: Contacts): Promise<void> {
+    const resolved = contacts?.evaluator ? ` (evaluator contact ${contacts.evaluator.phone ? 'resolved' : 'missing'})` : '';
+    this.log(`notification ${row.id} [${row.county_id}] ${row.topic} → ${row.recipients.join(', ')} (${row.body.length} chars)${resolved}`);
   }
 }
 
@@ -33,7 +39,7 @@ export class WebhookTransport implements Transport {
     private readonly timeoutMs = 10_000,
   ) {}
 
-  async deliver(row: OutboxRow): Promise<void> {
+  async deliver(row: OutboxRow, contacts?: Contacts): Promise<void> {
     const body = JSON.stringify({
       id: row.id,
       county: row.county_id,
@@ -42,6 +48,7 @@ export class WebhookTransport implements Transport {
       body: row.body,
       payload: row.payload,
       createdAt: row.created_at,
+      ...(contacts ? { contacts } : {}),
     });
     const timestamp = String(Math.floor(Date.now() / 1000));
     const res = await fetch(this.url, {

@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import type { Clock } from '../clock/clock';
 import type { OutboxRow, TimerRow } from '../database/tables';
 import type { Logger, Runner } from '../engine/runner';
-import type { Transport } from '../notifications/transports';
+import type { Contacts, Transport } from '../notifications/transports';
 
 export interface SchedulerOptions {
   nodeId: string;
@@ -23,6 +23,7 @@ export class Scheduler {
   private running = false;
   private stopped = true;
   private loop?: Promise<void>;
+  private contactResolver?: (row: OutboxRow) => Promise<Contacts | undefined>;
   private readonly hooks: Array<() => Promise<unknown>> = [];
 
   constructor(
@@ -37,6 +38,11 @@ export class Scheduler {
   /** Extra periodic work run after timers and outbox on every poll (e.g. the 7-day default ratings). */
   onTick(hook: () => Promise<unknown>): void {
     this.hooks.push(hook);
+  }
+
+  /** Resolves recipient tokens such as `evaluator` at delivery (the outbox never holds a phone number). */
+  resolveContactsWith(resolver: (row: OutboxRow) => Promise<Contacts | undefined>): void {
+    this.contactResolver = resolver;
   }
 
   start(): void {
@@ -148,7 +154,8 @@ export class Scheduler {
     let delivered = 0;
     for (const row of claimed) {
       try {
-        await this.transport.deliver(row);
+        const contacts = this.contactResolver ? await this.contactResolver(row) : undefined;
+        await this.transport.deliver(row, contacts);
         await this.knex('outbox').where({ id: row.id }).update({ status: 'delivered', delivered_at: wall, attempts: row.attempts + 1, locked_by: null, locked_until: null, last_error: null });
         delivered++;
       } catch (err) {

@@ -1,0 +1,43 @@
+/**
+ * Who "evaluator" is when a notification is delivered. Diagrams and the outbox only ever name the
+ * recipient token `evaluator`; the phone number is decrypted here, at delivery, handed to the transport
+ * (an SMS gateway behind the webhook), never stored in the outbox and never logged. Each lookup is
+ * recorded in pii_reveals as done by the notification dispatcher.
+ */
+import type { Knex } from 'knex';
+import type { OutboxRow } from '../database/tables';
+import type { Contacts } from '../notifications/transports';
+import type { PiiCipher } from './pii';
+import { revealPerson } from './personal';
+
+export const DISPATCHER_ACTOR = 'system:notification-dispatcher';
+
+export function evaluatorContacts(knex: Knex, pii: PiiCipher, now: () => Date) {
+  return async (row: OutboxRow): Promise<Contacts | undefined> => {
+    if (!row.instance_id || !row.recipients.includes('evaluator')) return undefined;
+    const kase = await knex('cases').where({ instance_id: row.instance_id }).first();
+    if (!kase) return undefined;
+    let person;
+    let evaluationId: string | null = null;
+    if (kase.evaluation_id) {
+      const ev = await knex('evaluations').where({ id: kase.evaluation_id }).first();
+      if (!ev) return undefined;
+      person = revealPerson(pii, ev, 'evaluator');
+      evaluationId = ev.id;
+    } else {
+      person = revealPerson(pii, kase, 'complainant');
+    }
+    const phone = person.person?.phone ?? null;
+    if (phone) {
+      await knex('pii_reveals').insert({
+        county_id: row.county_id,
+        user_id: DISPATCHER_ACTOR,
+        evaluation_id: evaluationId,
+        case_id: kase.id,
+        fields: JSON.stringify([kase.evaluation_id ? 'evaluator.phone' : 'complainant.phone']),
+        at: now(),
+      });
+    }
+    return { evaluator: { phone } };
+  };
+}
