@@ -29,6 +29,7 @@ import knexFactory from 'knex';
 import { loadConfig } from '../src/config/config';
 import { Core, createCore } from '../src/core';
 import { Scheduler } from '../src/scheduler/scheduler';
+import { BENCH_PII_KEY } from './common';
 
 const BASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const N = intEnv('BENCH_TIMERS', 100_000);
@@ -81,7 +82,14 @@ async function main() {
   fs.writeFileSync(path.join(work, 'processes', COUNTY, 'tick.bpmn'), DIAGRAM);
   const config = loadConfig(
     { CLOCK_CONTROL: 'true' },
-    { databaseUrl: url.toString(), dataDir: path.join(work, 'data'), processesDir: path.join(work, 'processes'), templatesDir: path.join(work, 'templates'), schedulerEnabled: false },
+    {
+      databaseUrl: url.toString(),
+      dataDir: path.join(work, 'data'),
+      processesDir: path.join(work, 'processes'),
+      templatesDir: path.join(work, 'templates'),
+      schedulerEnabled: false,
+      piiKey: BENCH_PII_KEY,
+    },
   );
 
   console.log(`bench/timers: PostgreSQL ${url.host}, database ${dbName}; ${fmt(N)} pending timers (${fmt(SEED)} started through the Runner, the rest copied in SQL)`);
