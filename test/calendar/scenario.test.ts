@@ -7,21 +7,12 @@
  * day 2. calshire closes at 17:30, so the period ends 2026-10-09 17:30 +08:00 = 09:30 UTC. (testshire,
  * with no office hours, ends at 24:00 of 10-09 = 2026-10-10 00:00 +08:00.)
  */
-import { createStore, startApp, TestApp, TestStore } from '../support/harness';
+import {TestApp, useApp } from '../support/harness';
 import { history, iso, setClock, startInstance, taskOf } from './api-support';
 
 describe('scenario: bad review before National Day 2026', () => {
-  let store: TestStore;
   let app: TestApp;
-
-  beforeAll(async () => {
-    store = await createStore();
-    app = await startApp(store);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
-  });
+  useApp((a) => (app = a));
 
   test('the 2-working-day deadline lands after the holiday and the escalation fires once', async () => {
     expect(await setClock(app, '2026-09-30T15:00:00+08:00')).toBe(0);

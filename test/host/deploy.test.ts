@@ -1,4 +1,4 @@
-import { createStore, fixture, startApp, TestApp, TestStore } from '../support/harness';
+import {TestApp, fixture, useApp } from '../support/harness';
 
 const ok = fixture('processes', 'testshire', 'host-basic.bpmn');
 
@@ -13,17 +13,8 @@ function diagram(body: string, extraNs = '') {
 }
 
 describe('deployments', () => {
-  let store: TestStore;
   let app: TestApp;
-
-  beforeAll(async () => {
-    store = await createStore();
-    app = await startApp(store);
-  });
-  afterAll(async () => {
-    await app.close();
-    await store.drop();
-  });
+  useApp((a) => (app = a));
 
   async function countDefinitions() {
     const r = await app.core.db.knex('process_definitions').count<{ c: string }[]>('id as c');

@@ -142,3 +142,20 @@ export function client(base: string, token?: string): ApiClient {
 export function fixture(...parts: string[]): string {
   return fs.readFileSync(path.join(FIXTURES, ...parts), 'utf8');
 }
+
+/**
+ * One application for a whole test file (beforeAll / afterAll): `let app: TestApp; useApp((a) => (app = a));`
+ */
+export function useApp(bind: (app: TestApp) => void, overrides: Partial<AppConfig> = {}, options: CoreOptions = {}): void {
+  let store: TestStore | undefined;
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    store = await createStore();
+    app = await startApp(store, overrides, options);
+    bind(app);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await store?.drop();
+  });
+}
