@@ -302,8 +302,12 @@ export function computeDeadline(d: Deadline, from: Date, cal: WorkingCalendar, o
     }
     case 'naturalDays':
       return endOf(nextWorkingFrom(addDays(start, d.days)));
-    case 'sameDay':
-      return endOf(nextWorkingFrom(start));
+    case 'sameDay': {
+      // 当日 received after close of business on a working day can only be met the next working day.
+      const first = nextWorkingFrom(start);
+      const afterHours = first === start && from.getTime() >= shanghaiInstant(start, close).getTime();
+      return endOf(afterHours ? nextWorkingFrom(addDays(start, 1)) : first);
+    }
     case 'dayOfNextMonth': {
       const s = parseCivilDate(start)!;
       const year = s.month === 12 ? s.year + 1 : s.year;

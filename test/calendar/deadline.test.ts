@@ -127,6 +127,8 @@ const rows: Row[] = [
   // ---- same day
   { what: 'same day, working day, liudong', j: 'liudong', expr: 'same day', from: '2026-03-02T09:00:00+08:00', due: '2026-03-02T17:30:00+08:00', office: LIUDONG_HOURS, skipped: [] },
   { what: '当日 on a working day', j: 'rongan', expr: '当日', from: '2026-03-02T09:00:00+08:00', due: '2026-03-03T00:00:00+08:00', lastDay: '2026-03-02' },
+  { what: 'same day received after close of business: the next working day', j: 'liudong', expr: '当日', from: '2026-03-02T18:00:00+08:00', due: '2026-03-03T17:30:00+08:00', office: LIUDONG_HOURS, lastDay: '2026-03-03' },
+  { what: 'same day received after close on a Friday: Monday', j: 'liudong', expr: 'same day', from: '2026-03-06T17:30:00+08:00', due: '2026-03-09T17:30:00+08:00', office: LIUDONG_HOURS, skipped: ['2026-03-07 weekend', '2026-03-08 weekend'] },
   { what: '当日 on a Saturday rolls to Monday', j: 'rongan', expr: '当日', from: '2026-03-07T09:00:00+08:00', due: '2026-03-10T00:00:00+08:00', skipped: ['2026-03-07 weekend', '2026-03-08 weekend'] },
   { what: '0wd on National Day', j: 'xinhua', expr: '0wd', from: '2026-10-01T09:00:00+08:00', due: '2026-10-09T00:00:00+08:00', lastDay: '2026-10-08' },
   { what: 'same day on the make-up Saturday', j: 'liudong', expr: 'Same Day', from: '2026-10-10T09:00:00+08:00', due: '2026-10-10T17:30:00+08:00', office: LIUDONG_HOURS },
