@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BpmnModdle } from 'bpmn-moddle';
 import camundaSchema from 'camunda-bpmn-moddle/resources/camunda.json';
-import { createStore, startApp, TestApp, TestStore } from '../support/harness';
+import { TestApp, useApp } from '../support/harness';
 import { COUNTIES, PROCESSES_DIR, TEMPLATES_DIR } from './support';
 
 const diagrams = COUNTIES.flatMap((county) =>
@@ -18,17 +18,8 @@ const diagrams = COUNTIES.flatMap((county) =>
 );
 
 describe('the jurisdictions’ diagrams', () => {
-  let store: TestStore;
   let app: TestApp;
-
-  beforeAll(async () => {
-    store = await createStore();
-    app = await startApp(store, { processesDir: PROCESSES_DIR, templatesDir: TEMPLATES_DIR });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
-  });
+  useApp((a) => (app = a), { processesDir: PROCESSES_DIR, templatesDir: TEMPLATES_DIR });
 
   test('every county has its folder and diagrams', () => {
     const folders = fs.readdirSync(PROCESSES_DIR, { withFileTypes: true }).filter((e) => e.isDirectory() && !/^[._]/.test(e.name)).map((e) => e.name);

@@ -4,7 +4,7 @@
  * the tests are worked out by hand from the 2026 calendars (src/calendar/data) and written as UTC.
  */
 import * as path from 'node:path';
-import { createStore, startApp, TestApp, TestStore } from '../support/harness';
+import { TestApp, useApp } from '../support/harness';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const PROCESSES_DIR = path.join(REPO, 'processes');
@@ -54,16 +54,8 @@ export function caseVariables(over: Record<string, unknown> = {}): Record<string
 
 /** One app per scenario file, on the real processes/ and templates/ folders. */
 export function scenarioApp(): { get: () => TestApp; driver: () => Driver } {
-  let store: TestStore;
   let app: TestApp;
-  beforeAll(async () => {
-    store = await createStore();
-    app = await startApp(store, { processesDir: PROCESSES_DIR, templatesDir: TEMPLATES_DIR });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
-  });
+  useApp((a) => (app = a), { processesDir: PROCESSES_DIR, templatesDir: TEMPLATES_DIR });
   return { get: () => app, driver: () => new Driver(app) };
 }
 
