@@ -26,9 +26,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import knexFactory from 'knex';
-import { loadConfig } from '../src/config/config';
+import { loadConfig } from '../src/config';
 import { Core, createCore } from '../src/core';
-import { Scheduler } from '../src/scheduler/scheduler';
+import { TimerJob } from '../src/engine/timers';
 import { BENCH_PII_KEY } from './common';
 
 const BASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -145,13 +145,13 @@ async function main() {
     core.clock.set(new Date('2026-11-26T09:00:00+08:00'));
 
     // 3a. One scheduler (one server process), claiming config.timerBatchSize rows per poll.
-    const fireWith = async (schedulers: Scheduler[], target: number) => {
+    const fireWith = async (schedulers: TimerJob[], target: number) => {
       let fired = 0;
       const start = performance.now();
       await Promise.all(
         schedulers.map(async (s) => {
           while (fired < target) {
-            const n = await s.fireDueTimers();
+            const n = await s.fireDue();
             if (!n) break;
             fired += n;
           }
@@ -161,14 +161,14 @@ async function main() {
     };
     // Keep some pending for the restart measurement.
     const reserve = Math.max(WORKERS * config.timerBatchSize * 2, Math.min(2001, Math.floor(pending / 10)));
-    const one = await fireWith([core.scheduler], Math.max(1, Math.min(FIRE, pending - reserve)));
+    const one = await fireWith([core.timers], Math.max(1, Math.min(FIRE, pending - reserve)));
     console.log(
       `  1 scheduler:  fired ${fmt(one.fired)} timers in ${fmt(one.secs, 1)} s = ${fmt(one.fired / one.secs)} timers/s (batch ${config.timerBatchSize}, ${fmt(pending)} pending at start)`,
     );
 
     // 3b. Several schedulers side by side, as several server processes on one database would.
     const left = Number((await knex('timers').count<{ count: string }[]>('id as count'))[0].count);
-    const many = Array.from({ length: WORKERS }, (_, i) => new Scheduler(knex, core!.runner, core!.clock, noTransport, { ...config, nodeId: `bench-${i}` }, quiet));
+    const many = Array.from({ length: WORKERS }, (_, i) => new TimerJob(knex, core!.clock, (id) => core!.runner.fire(id), { nodeId: `bench-${i}`, batchSize: config.timerBatchSize, leaseMs: config.leaseMs }, quiet));
     const par = await fireWith(many, Math.max(1, Math.min(FIRE, left - reserve)));
     console.log(`  ${WORKERS} schedulers: fired ${fmt(par.fired)} timers in ${fmt(par.secs, 1)} s = ${fmt(par.fired / par.secs)} timers/s (${fmt(left)} pending at start; one Node process, shared pool of 10)`);
     const doubled = await knex('journal').where({ type: 'timer.fired' }).groupBy('instance_id').havingRaw('count(*) > 1').select('instance_id');
@@ -182,13 +182,13 @@ async function main() {
     core = await createCore(config, quiet, { transport: noTransport });
     const booted = performance.now() - t0;
     core.clock.set(new Date('2026-11-26T09:00:00+08:00'));
-    const first = await core.scheduler.fireDueTimers(1);
+    const first = await core.timers.fireDue(1);
     const firstFired = performance.now() - t0;
     if (first !== 1) throw new Error('the restarted scheduler fired nothing');
     console.log(
       `  restart with ${fmt(remaining)} pending: createCore ${fmt(booted)} ms (migrations check, tenants, deployments, calendars), first timer fired after ${fmt(firstFired)} ms`,
     );
-    const afterRestart = await fireWith([core.scheduler], Math.max(1, Math.min(2000, remaining - 1)));
+    const afterRestart = await fireWith([core.timers], Math.max(1, Math.min(2000, remaining - 1)));
     if (afterRestart.fired) console.log(`  after the restart: ${fmt(afterRestart.fired / afterRestart.secs)} timers/s (1 scheduler, ${fmt(afterRestart.fired)} timers)`);
   } finally {
     await core?.close().catch(() => undefined);

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * Working-day calendar data in the database, versioned (issue 3). Every load of a (scope, year) — the
+ * Working-day calendar data in the database, versioned. Every load of a (scope, year) — the
  * bundled files at start, or an administrator through PUT /api/v1/calendars/{scope}/{year} — writes a
  * new version; the latest version of each (scope, year) is the one in force. calendar_revision is one
  * row that every load increments, so each server process can tell cheaply that it must reload.

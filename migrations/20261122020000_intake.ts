@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * Intake (issue 4): the 办件 register, the ratings, the bad-review cases (差评办件) and the audit of
+ * Intake: the 办件 register, the ratings, the bad-review cases (差评办件) and the audit of
  * personal-data reveals. Personal data (evaluator or complainant name, phone, ID number) is only ever
  * stored encrypted (*_enc, AES-256-GCM) beside a mask (*_mask); see src/intake/pii.ts.
  */

@@ -1,28 +1,46 @@
 /**
- * The application core, without HTTP: database, clock, tenants, engine host, scheduler and the services
- * the controllers call. main.ts (and the tests) build one with createCore() and hand it to Nest.
+ * The one composition root: builds every object of the application once, in boot order, each with its
+ * dependencies as constructor arguments. No HTTP here: main.ts (and the tests) hand the result to
+ * src/http/create-app.ts.
+ *
+ * Boot order: database and migrations → clock (and simulated time) → counties (tenant.yaml) → calendars
+ * → services of the diagrams → engine host (definitions, runner) → deploy processes/ → users → privacy
+ * → cases and intake → notifications → scheduler jobs.
  */
-import type { AppConfig } from './config/config';
-import { AuthService } from './auth/auth.service';
-import { loadBundledCalendarData } from './calendar';
-import { CalendarService } from './calendars/calendar.service';
-import { Clock } from './clock/clock';
-import { Database, openDatabase } from './database/database';
-import { DefinitionService } from './definitions/definition.service';
-import { CountyDeadlines } from './deadlines/county-deadlines';
-import { DefinitionStore } from './engine/definition-store';
-import { Logger, Runner } from './engine/runner';
-import { ServiceDefinition, ServiceRegistry } from './engine/services';
-import { InstanceService } from './instances/instance.service';
-import { notifyService } from './notifications/notify.service';
+import { Users } from './auth/users';
+import { CalendarService } from './calendar/calendar.service';
+import { CountyDeadlines } from './calendar/county-deadlines';
+import { loadBundledCalendarData } from './calendar/working-calendar';
+import { CaseStarter } from './cases/case-start';
+import { CaseService } from './cases/cases.service';
+import { evaluatorContacts } from './cases/contacts';
 import { setStatusService } from './cases/status.service';
+import { Clock, SimulatedTime } from './clock';
+import type { AppConfig } from './config';
+import { Database, openDatabase } from './db/database';
+import { clockStore } from './db/settings';
+import { DefinitionStore } from './engine/definition-store';
+import { Runner } from './engine/runner';
+import { ServiceDefinition, ServiceRegistry } from './engine/services';
+import { TimerJob } from './engine/timers';
+import { Health } from './health';
+import { ComplaintService } from './intake/complaints.service';
+import { DefaultRatings } from './intake/default-ratings';
+import { EvaluationService } from './intake/evaluations.service';
+import { ServiceCaseService } from './intake/service-cases.service';
+import type { Logger } from './log';
+import { OutboxDispatch } from './notifications/dispatch';
+import { notifyService } from './notifications/notify.service';
+import { OutboxService } from './notifications/outbox.service';
 import { TemplateStore } from './notifications/templates';
 import { LogTransport, Transport, WebhookTransport } from './notifications/transports';
-import { Scheduler } from './scheduler/scheduler';
-import { TaskService } from './tasks/task.service';
-import { TenantRegistry } from './tenants/tenants';
-import { Intake, createIntake } from './intake';
-import { evaluatorContacts } from './intake/contacts';
+import { openPiiCipher } from './privacy/cipher';
+import { Scheduler } from './scheduler';
+import { TenantRegistry, syncCounties } from './tenants';
+import { ClockService } from './workflow/clock.service';
+import { DeploymentService } from './workflow/deployments.service';
+import { InstanceService } from './workflow/instances.service';
+import { TaskService } from './workflow/tasks.service';
 
 export interface CoreOptions {
   /** Extra services (tests register business-error services here). */
@@ -31,127 +49,109 @@ export interface CoreOptions {
   transport?: Transport;
 }
 
-export interface Core {
-  config: AppConfig;
-  db: Database;
-  clock: Clock;
-  tenants: TenantRegistry;
-  services: ServiceRegistry;
-  deadlines: CountyDeadlines;
-  /** Calendar years in the database: loads, versions, effective calendars, warnings (issue 3). */
-  calendars: CalendarService;
-  templates: TemplateStore;
-  runner: Runner;
-  definitions: DefinitionService;
-  instances: InstanceService;
-  tasks: TaskService;
-  auth: AuthService;
-  scheduler: Scheduler;
-  /** 办件 register, ratings, 7-day default, bad-review cases (issue 4). */
-  intake: Intake;
-  /** Token of the administrator created at first start (embedded database only); shown once. */
-  bootstrapToken?: string;
-  /** Sets the simulated clock (CLOCK_CONTROL) and fires every timer due then. */
-  setClock(now: Date): Promise<{ now: Date; timersFired: number }>;
-  close(): Promise<void>;
-}
+export type Core = Awaited<ReturnType<typeof createCore>>;
 
-export async function createCore(config: AppConfig, logger: Logger, options: CoreOptions = {}): Promise<Core> {
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+export async function createCore(config: AppConfig, logger: Logger, options: CoreOptions = {}) {
+  const db: Database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await db.migrate();
     const knex = db.knex;
+
     const clock = new Clock(config.clockControl);
-    if (config.clockControl) {
-      const saved = await knex('settings').where({ key: 'clock' }).first();
-      if (saved?.value?.now) clock.set(new Date(saved.value.now));
-    }
+    const time = new SimulatedTime(clock, clockStore(knex));
+    await time.restore();
 
     const tenants = new TenantRegistry(config.processesDir);
-    const loaded = tenants.loadAll();
-    for (const t of loaded) {
-      await knex('counties')
-        .insert({ id: t.id, name: t.name, region: t.region, settings: JSON.stringify({ calendar: t.calendar, officeHours: t.officeHours ?? null, units: t.units, ...t.settings }), updated_at: new Date() })
-        .onConflict('id')
-        .merge();
-    }
-
-    const templates = new TemplateStore(config.templatesDir);
-    const services = new ServiceRegistry();
-    services.register(notifyService(templates));
-    services.register(setStatusService());
-    for (const s of options.services ?? []) services.register(s);
+    tenants.loadAll();
+    await syncCounties(knex, tenants);
 
     const deadlines = new CountyDeadlines(tenants, loadBundledCalendarData());
-    const store = new DefinitionStore(knex);
-    const runner = new Runner(knex, store, services, clock, deadlines, logger, config.engineCacheSize);
     const calendars = new CalendarService(knex, tenants, deadlines, clock, logger);
     await calendars.start();
-    calendars.guardRunner(runner);
-    const definitions = new DefinitionService(knex, tenants, services, deadlines, clock);
-    for (const t of loaded) {
-      for (const d of t.diagrams) {
-        try {
-          const r = await definitions.deploy(t.id, d.xml, d.file, 'startup');
-          if (r.created) logger.log(`deployed ${t.id}/${d.file} as ${r.definition.process_key} v${r.definition.version}`);
-        } catch (err) {
-          throw new Error(`processes/${t.id}/${d.file}: ${(err as Error).message}`);
-        }
-      }
+
+    const templates = new TemplateStore(config.templatesDir);
+    const services = new ServiceRegistry([notifyService(templates), setStatusService(), ...(options.services ?? [])]);
+
+    const definitions = new DefinitionStore(knex);
+    const runner = new Runner(knex, definitions, services, clock, deadlines, { cacheSize: config.engineCacheSize, beforeStep: (trx) => calendars.refreshIn(trx) });
+    const deployments = new DeploymentService(knex, definitions, tenants, services, deadlines, clock);
+    for (const line of await deployments.deployTenants('startup')) logger.log(line);
+
+    const users = new Users(knex, clock);
+    let bootstrapToken: string | undefined;
+    if ((await users.count()) === 0 && (config.adminToken || db.kind === 'pglite')) {
+      const { token } = await users.create({ id: 'admin', name: 'Administrator', roles: ['admin'], counties: ['*'], token: config.adminToken });
+      bootstrapToken = config.adminToken ? undefined : token;
     }
 
-    const auth = new AuthService(knex);
-    let bootstrapToken: string | undefined;
-    if ((await auth.countUsers()) === 0) {
-      const preset = process.env.ADMIN_TOKEN;
-      if (preset || db.kind === 'pglite') {
-        const { token } = await auth.createUser({ id: 'admin', name: 'Administrator', roles: ['admin'], counties: ['*'], token: preset }, new Date());
-        bootstrapToken = preset ? undefined : token;
-      }
-    }
+    const pii = await openPiiCipher({ piiKey: config.piiKey, dataDir: config.dataDir, embedded: db.kind === 'pglite' }, knex);
+    const starter = new CaseStarter(runner, definitions);
+    const serviceCases = new ServiceCaseService(knex, tenants, clock);
+    const evaluations = new EvaluationService(knex, tenants, clock, pii, starter, logger);
+    const complaints = new ComplaintService(knex, tenants, clock, pii, starter, logger);
+    const cases = new CaseService(knex, tenants, clock, pii);
+    const defaults = new DefaultRatings(knex, clock, logger);
 
     const transport =
       options.transport ??
-      (config.notificationTransport === 'webhook'
-        ? new WebhookTransport(config.webhookUrl!, config.webhookSecret)
-        : new LogTransport((line) => logger.log(line)));
-    const scheduler = new Scheduler(knex, runner, clock, transport, config, logger);
-    const intake = await createIntake({ config, knex, embedded: db.kind === 'pglite', clock, tenants, runner, logger });
-    scheduler.onTick(() => intake.defaults.tick());
-    scheduler.resolveContactsWith(evaluatorContacts(knex, intake.pii, () => clock.now()));
+      (config.notificationTransport === 'webhook' ? new WebhookTransport(config.webhookUrl!, config.webhookSecret) : new LogTransport((line) => logger.log(line)));
+    const dispatch = new OutboxDispatch(knex, transport, evaluatorContacts(knex, pii, () => clock.now()), { nodeId: config.nodeId, leaseMs: config.leaseMs, maxAttempts: config.outboxMaxAttempts }, logger);
+    const timers = new TimerJob(knex, clock, (id) => runner.fire(id), { nodeId: config.nodeId, batchSize: config.timerBatchSize, leaseMs: config.leaseMs }, logger);
+    const scheduler = new Scheduler(
+      [
+        { name: 'clock', run: () => time.follow() },
+        timers,
+        dispatch,
+        { name: 'default-ratings', run: () => defaults.tick() },
+        calendars,
+      ],
+      config.pollIntervalMs,
+      logger,
+    );
 
-    const core: Core = {
+    const health = new Health({
+      database: async () => {
+        await knex.raw('select 1');
+        return db.kind;
+      },
+      counties: () => tenants.list().map((t) => t.id),
+      clock: () => ({ now: clock.now(), simulated: clock.isSimulated }),
+      calendar: () => calendars.health(),
+    });
+
+    return {
       config,
       db,
       clock,
       tenants,
-      services,
-      deadlines,
       calendars,
+      services,
       templates,
       runner,
-      definitions,
+      deployments,
       instances: new InstanceService(knex, runner, tenants),
-      tasks: new TaskService(knex, runner, clock, store),
-      auth,
+      tasks: new TaskService(knex, runner, clock, definitions),
+      clockControl: new ClockService(clock, time, timers),
+      users,
+      pii,
+      serviceCases,
+      evaluations,
+      complaints,
+      cases,
+      defaults,
+      outbox: new OutboxService(knex),
+      dispatch,
+      timers,
       scheduler,
-      intake,
+      health,
+      /** Token of the administrator created at first start (embedded database only); shown once. */
       bootstrapToken,
-      async setClock(now: Date) {
-        clock.set(now);
-        await knex('settings').insert({ key: 'clock', value: JSON.stringify({ now: now.toISOString() }) }).onConflict('key').merge();
-        const timersFired = await scheduler.drainDueTimers();
-        return { now: clock.now(), timersFired };
-      },
       async close() {
-        runner.stopAll();
-        calendars.stop();
         await scheduler.stop();
+        runner.stopAll();
         await db.close();
       },
     };
-    if (config.schedulerEnabled) calendars.startPolling(config.pollIntervalMs);
-    return core;
   } catch (err) {
     await db.close();
     throw err;

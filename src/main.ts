@@ -1,9 +1,13 @@
-/** Entry point: `npm start`. Embedded PGlite in ./data unless DATABASE_URL is set. */
+/**
+ * Entry point: `npm start`. Embedded PGlite in ./data unless DATABASE_URL is set.
+ * config → core → http → scheduler → signals.
+ */
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadConfig } from './config/config';
+import { loadConfig } from './config';
 import { createCore } from './core';
-import { DataDirLockedError } from './database/database';
+import { DataDirLockedError } from './db/database';
+import { ConfigError } from './errors';
 import { createApp } from './http/create-app';
 
 async function main() {

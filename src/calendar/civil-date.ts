@@ -1,5 +1,6 @@
 /**
- * Civil dates and times in Asia/Shanghai without the host's time zone.
+ * Civil dates and times in Asia/Shanghai without the host's time zone: the only place that knows the
+ * offset. Every other module asks here for a Shanghai day, a wall-clock instant or a formatted time.
  *
  * China has used UTC+8 all year since 1992 (no daylight saving time), so a Shanghai wall-clock
  * time is the UTC time shifted by eight hours. Every function here uses only the UTC accessors of
@@ -96,4 +97,47 @@ export function formatShanghai(instant: Date): string {
   const p = shanghaiParts(instant);
   const ms = p.ms ? `.${pad(p.ms, 3)}` : '';
   return `${formatYMD(p)}T${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}${ms}+08:00`;
+}
+
+/** Formats an instant as Shanghai wall time to the minute, e.g. 2026-10-09 17:30 (notification texts, documents). */
+export function formatShanghaiMinute(value: Date | string | number): string {
+  const d = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(d.getTime())) return String(value ?? '');
+  const p = shanghaiParts(d);
+  return `${formatYMD(p)} ${pad(p.hour)}:${pad(p.minute)}`;
+}
+
+/**
+ * An instant as people send it: ISO 8601 with Z or an offset, or a local time "YYYY-MM-DD HH:mm[:ss[.mmm]]"
+ * / "YYYY-MM-DDTHH:mm[:ss]" read as Asia/Shanghai (what the 办件 systems of a hall export). undefined
+ * when it is neither, or names a day or time that does not exist (2026-02-30, 24:10).
+ */
+export function parseInstant(value: unknown): Date | undefined {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value;
+  if (typeof value !== 'string') return undefined;
+  const t = value.trim();
+  const local = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/.exec(t);
+  if (local) {
+    const [, date, h, mi, s, ms] = local;
+    if (!parseCivilDate(date) || +h > 23 || +mi > 59 || +(s ?? 0) > 59) return undefined;
+    return new Date(shanghaiInstant(date, +h * 60 + +mi).getTime() + +(s ?? 0) * 1000 + +(ms ?? '0').padEnd(3, '0'));
+  }
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(t)) return undefined;
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+/** A day "YYYY-MM-DD" (Asia/Shanghai) or an instant; `end` makes a day mean its end (exclusive). */
+export function parseDayOrInstant(value: string, end: boolean): Date | undefined {
+  const day = value.trim();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(day)) {
+    if (!parseCivilDate(day)) return undefined;
+    return shanghaiInstant(end ? addDays(day, 1) : day);
+  }
+  return parseInstant(value);
+}
+
+/** An instant as ISO 8601 UTC text for JSON answers (null stays null). */
+export function iso(d: Date | string | null | undefined): string | null {
+  return d ? new Date(d).toISOString() : null;
 }

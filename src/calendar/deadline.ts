@@ -37,7 +37,7 @@
  * - End of day means close of business (`officeHours.close`) when office hours are given,
  *   otherwise 24:00, for every calendar form.
  */
-import { WorkingCalendar } from './calendar';
+import { WorkingCalendar } from './working-calendar';
 import {
   SHANGHAI_OFFSET_MS,
   addDays,

@@ -12,39 +12,17 @@
  * notifications to that person use the recipient token `evaluator`, which the delivery side resolves.
  */
 import type { Knex } from 'knex';
+import type { DefinitionStore } from '../engine/definition-store';
 import type { Runner } from '../engine/runner';
 import { ConflictError } from '../errors';
-import { LEVEL_NAMES } from '../intake/catalogue';
-import type { Tenant } from '../tenants/tenants';
+import type { Tenant } from '../tenants';
+import { NewCaseRow, insertCase, linkInstance } from './case-rows';
+import { LEVEL_NAMES } from './catalogue';
 
+export type { NewCaseRow };
 export type CaseKind = 'system-pushed' | 'on-site';
 
 const SETTING: Record<CaseKind, 'systemPushed' | 'onSite'> = { 'system-pushed': 'systemPushed', 'on-site': 'onSite' };
-
-/** The case row as inserted (columns of the cases table). */
-export interface NewCaseRow {
-  id: string;
-  county_id: string;
-  kind: CaseKind;
-  evaluation_id?: string | null;
-  service_case_id?: string | null;
-  case_no?: string | null;
-  service_code?: string | null;
-  service_name?: string | null;
-  unit_id?: string | null;
-  unit_name?: string | null;
-  window_name?: string | null;
-  staff_name?: string | null;
-  level?: number | null;
-  channel?: string | null;
-  options: string[];
-  other_text?: string | null;
-  comment?: string | null;
-  free_text_enc?: string | null;
-  received_at: Date;
-  created_by: string;
-  [column: string]: unknown;
-}
 
 /** The process key a county starts for a kind of case; 409 naming the tenant.yaml setting when unset. */
 export function processKeyFor(tenant: Tenant, kind: CaseKind): string {
@@ -63,19 +41,16 @@ export function processKeyFor(tenant: Tenant, kind: CaseKind): string {
 export class CaseStarter {
   private readonly deployed = new Set<string>();
 
-  constructor(private readonly runner: Runner) {}
+  constructor(
+    private readonly runner: Runner,
+    private readonly definitions: DefinitionStore,
+  ) {}
 
   /** Inserts the case and starts its diagram in `trx`. Returns the instance id. */
   async create(trx: Knex.Transaction, tenant: Tenant, row: NewCaseRow): Promise<{ instanceId: string; processKey: string }> {
     const processKey = processKeyFor(tenant, row.kind);
     await this.assertDeployed(trx, tenant.id, processKey);
-    await trx('cases').insert({
-      ...row,
-      options: JSON.stringify(row.options),
-      process_key: processKey,
-      status: 'received',
-      status_at: row.received_at,
-    });
+    await insertCase(trx, { ...row, process_key: processKey });
     const instance = await this.runner.start(
       {
         countyId: tenant.id,
@@ -101,15 +76,14 @@ export class CaseStarter {
       },
       trx,
     );
-    await trx('cases').where({ id: row.id }).update({ instance_id: instance.id });
+    await linkInstance(trx, row.id, instance.id);
     return { instanceId: instance.id, processKey };
   }
 
   private async assertDeployed(trx: Knex.Transaction, countyId: string, processKey: string): Promise<void> {
     const k = `${countyId}/${processKey}`;
     if (this.deployed.has(k)) return;
-    const row = await trx('process_definitions').where({ county_id: countyId, process_key: processKey }).first('id');
-    if (!row) {
+    if (!(await this.definitions.exists(trx, countyId, processKey))) {
       throw new ConflictError(`County ${countyId} names the process "${processKey}" in tenant.yaml processes, but no such diagram is deployed`, [{ field: 'processes', reason: `process ${processKey} is not deployed` }], 'process_not_deployed');
     }
     this.deployed.add(k);

@@ -1,6 +1,6 @@
 /**
- * Bad-review cases (差评办件): on-site complaints in, lists and details out, and the county figures that
- * bulletins are made of.
+ * Bad-review cases (差评办件): lists and details, the county figures that bulletins are made of, and the
+ * audit of reveals.
  *
  * Status comes from the case row, which the setStatus service of the diagram keeps (in the step's
  * transaction). Outcome is read from the instance variables when the case is read (src/cases/outcome.ts),
@@ -8,22 +8,20 @@
  * status change for reports. A revoked case (appeal upheld) keeps its history and is not counted as a
  * bad review.
  */
-import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { User } from '../auth/auth.service';
-import type { Clock } from '../clock/clock';
-import type { Logger } from '../engine/runner';
-import { ConflictError, NotFoundError } from '../errors';
-import type { TenantRegistry } from '../tenants/tenants';
-import { CHANNELS, LEVEL_NAMES, OPTIONS, optionCategory } from '../intake/catalogue';
-import { freeTextColumns, maskedPerson, personColumns, revealFreeText, revealPerson } from '../intake/personal';
-import type { PiiCipher } from '../intake/pii';
-import { assertMayReveal, auditReveal } from '../intake/reveal';
-import { countyFor, invalid, iso, page, UUID_RE } from '../intake/rows';
-import { checkComplaint } from '../intake/validate';
-import { CaseStarter, processKeyFor } from './case-start';
-import { CASE_STATUSES } from './status.service';
+import { User, countyFor } from '../auth/access';
+import type { Clock } from '../clock';
+import { iso } from '../calendar/civil-date';
+import { NotFoundError, ValidationError } from '../errors';
+import { isUuid } from '../ids';
+import { page } from '../paging';
+import type { PiiCipher } from '../privacy/cipher';
+import { maskedPerson, revealFreeText, revealPerson } from '../privacy/personal';
+import { assertMayReveal, listReveals, recordReveal } from '../privacy/reveal';
+import type { TenantRegistry } from '../tenants';
+import { CHANNELS, LEVEL_NAMES, OPTIONS, optionCategory } from './catalogue';
 import { deriveOutcome } from './outcome';
+import { CASE_STATUSES } from './status.service';
 
 type Row = Record<string, any>;
 
@@ -44,82 +42,12 @@ export class CaseService {
     private readonly tenants: TenantRegistry,
     private readonly clock: Clock,
     private readonly pii: PiiCipher,
-    private readonly starter: CaseStarter,
-    private readonly logger: Logger,
   ) {}
-
-  /** Registers an on-site complaint and starts the county's on-site diagram. Idempotent on senderId when given. */
-  async complain(user: User, countyId: string, body: unknown): Promise<{ receipt: ReturnType<typeof complaintReceipt>; replayed: boolean }> {
-    const tenant = countyFor(this.tenants, user, countyId, 'staff', 'intake');
-    const now = this.clock.now();
-    const checked = checkComplaint(body, now);
-    if (!checked.ok) throw invalid('complaint', checked.errors);
-    const c = checked.value;
-    const fingerprint = c.senderId ? this.pii.fingerprint(`${countyId}|complaint|${c.canonical}`) : null;
-    const replay = async () => {
-      const mine = await this.knex('cases').where({ county_id: countyId, sender_id: c.senderId }).first();
-      if (!mine) return undefined;
-      if (mine.request_fingerprint !== fingerprint) {
-        throw new ConflictError(`senderId ${c.senderId} was used for another complaint (case ${mine.id})`, [{ field: 'senderId', reason: `already used for case ${mine.id} with other content` }], 'idempotency_conflict');
-      }
-      return { receipt: complaintReceipt(mine), replayed: true };
-    };
-    if (c.senderId) {
-      const earlier = await replay();
-      if (earlier) return earlier;
-    }
-    processKeyFor(tenant, 'on-site');
-    let sc: Row | undefined;
-    if (c.caseNo) {
-      sc = await this.knex('service_cases').where({ county_id: countyId, case_no: c.caseNo }).first();
-      if (!sc) throw invalid('complaint', [{ field: 'caseNo', reason: 'no such 办件 in this county' }]);
-    }
-    const unitId = c.unitId ?? sc?.unit_id;
-    const unit = tenant.units.find((u) => u.id === unitId);
-    if (tenant.units.length && !unit) throw invalid('complaint', [{ field: 'unitId', reason: `is not a unit of this county (tenant.yaml units: ${tenant.units.map((u) => u.id).join(', ')})` }]);
-    const id = randomUUID();
-    const row = {
-      id,
-      county_id: countyId,
-      kind: 'on-site' as const,
-      service_case_id: sc?.id ?? null,
-      case_no: sc?.case_no ?? null,
-      service_code: c.serviceCode ?? sc?.service_code ?? null,
-      service_name: c.serviceName ?? sc?.service_name ?? null,
-      unit_id: unitId ?? null,
-      unit_name: c.unitName ?? unit?.name ?? sc?.unit_name ?? null,
-      window_name: c.window ?? sc?.window_name ?? null,
-      staff_name: c.staffName ?? sc?.staff_name ?? null,
-      level: c.level,
-      channel: 'on-site',
-      options: c.options,
-      ...freeTextColumns(this.pii, id, c.description, c.otherText),
-      ...personColumns(this.pii, 'complainant', id, c.complainant),
-      occurred_at: c.occurredAt,
-      received_at: now,
-      sender_id: c.senderId,
-      request_fingerprint: fingerprint,
-      created_by: user.id,
-    };
-    try {
-      await this.knex.transaction((trx) => this.starter.create(trx, tenant, row));
-    } catch (err) {
-      // Two copies of one complaint at once: the loser answers with what the winner stored.
-      if (c.senderId && /cases_sender_uq/.test((err as Error).message)) {
-        const earlier = await replay();
-        if (earlier) return earlier;
-      }
-      if (!(err instanceof ConflictError)) this.logger.error(`cases: complaint ${id} of ${countyId} could not be registered: ${(err as Error).message}`);
-      throw err;
-    }
-    const stored = await this.knex('cases').where({ id }).first();
-    return { receipt: complaintReceipt(stored), replayed: false };
-  }
 
   async list(user: User, countyId: string, f: CaseFilter) {
     countyFor(this.tenants, user, countyId);
-    if (f.status && !(CASE_STATUSES as readonly string[]).includes(f.status)) throw invalid('filter', [{ field: 'status', reason: `must be one of ${CASE_STATUSES.join(', ')}` }]);
-    if (f.kind && f.kind !== 'system-pushed' && f.kind !== 'on-site') throw invalid('filter', [{ field: 'kind', reason: 'must be system-pushed or on-site' }]);
+    if (f.status && !(CASE_STATUSES as readonly string[]).includes(f.status)) throw new ValidationError(`status must be one of ${CASE_STATUSES.join(', ')}`, { field: 'status', reason: `must be one of ${CASE_STATUSES.join(', ')}` });
+    if (f.kind && f.kind !== 'system-pushed' && f.kind !== 'on-site') throw new ValidationError('kind must be system-pushed or on-site', { field: 'kind', reason: 'must be system-pushed or on-site' });
     const { limit, offset } = page(f.limit, f.offset);
     const now = this.clock.now();
     const q = this.knex('cases as c').leftJoin('process_instances as i', 'i.id', 'c.instance_id').where('c.county_id', countyId);
@@ -144,7 +72,7 @@ export class CaseService {
   async get(user: User, countyId: string, id: string, reveal = false) {
     countyFor(this.tenants, user, countyId);
     if (reveal) assertMayReveal(user);
-    const row: Row | undefined = UUID_RE.test(id)
+    const row: Row | undefined = isUuid(id)
       ? await this.knex('cases as c').leftJoin('process_instances as i', 'i.id', 'c.instance_id').where({ 'c.id': id, 'c.county_id': countyId }).first('c.*', 'i.variables as i_variables', 'i.status as i_status', 'i.incident as i_incident')
       : undefined;
     if (!row) throw new NotFoundError(`No case ${id} in ${countyId}`);
@@ -215,7 +143,7 @@ export class CaseService {
         fields.push('complaint.description');
       }
     }
-    await auditReveal(this.knex, { countyId, user, evaluationId: evaluation?.id ?? null, caseId: row.id, instanceId: row.instance_id, fields, at: this.clock.now() });
+    await recordReveal(this.knex, { countyId, actor: user.id, evaluationId: evaluation?.id ?? null, caseId: row.id, instanceId: row.instance_id, fields, at: this.clock.now() });
     return { ...out, revealed: fields };
   }
 
@@ -305,7 +233,7 @@ export class CaseService {
   async reveals(user: User, countyId: string, f: { limit?: number; offset?: number }) {
     countyFor(this.tenants, user, countyId, 'auditor');
     const { limit, offset } = page(f.limit, f.offset);
-    const rows = await this.knex('pii_reveals').where({ county_id: countyId }).orderBy('id', 'desc').limit(limit).offset(offset);
+    const rows = await listReveals(this.knex, countyId, { limit, offset });
     return { items: rows.map((r: Row) => ({ id: Number(r.id), at: iso(r.at), user: r.user_id, evaluationId: r.evaluation_id, caseId: r.case_id, fields: r.fields })), limit, offset };
   }
 }
@@ -313,21 +241,4 @@ export class CaseService {
 function optionList(options: unknown) {
   const codes = (typeof options === 'string' ? JSON.parse(options) : options) as string[];
   return (codes ?? []).map((code) => ({ code, category: optionCategory(code), label: OPTIONS[code] }));
-}
-
-function complaintReceipt(r: Row) {
-  return {
-    id: r.id,
-    county: r.county_id,
-    kind: r.kind,
-    caseNo: r.case_no,
-    unit: r.unit_id ? { id: r.unit_id, name: r.unit_name } : null,
-    staffName: r.staff_name,
-    description: r.comment,
-    complainant: maskedPerson(r as Row & { id: string }, 'complainant'),
-    receivedAt: iso(r.received_at),
-    senderId: r.sender_id,
-    processKey: r.process_key,
-    instanceId: r.instance_id,
-  };
 }

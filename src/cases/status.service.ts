@@ -1,17 +1,17 @@
 /**
  * The `setStatus` service: a diagram marks where a case stands in plain words. camunda:property
- * `status` is one of CASE_STATUSES; the value lands in the process variable caseStatus and, in the same
- * step transaction, on the case row whose id is the business key of the instance (cases started by the
- * intake), together with the outcome read from the process variables (src/cases/outcome.ts). Instances
- * started by hand with another business key only get the variable.
+ * `status` is one of CASE_STATUSES; the value lands in the process variable caseStatus and, when the step
+ * commits, on the case row whose id is the business key of the instance (cases started by the intake),
+ * together with the outcome read from the process variables (src/cases/outcome.ts). Instances started by
+ * hand with another business key only get the variable.
  */
 import type { ServiceDefinition } from '../engine/services';
+import { isUuid } from '../ids';
+import { updateStatus } from './case-rows';
 import { deriveOutcome } from './outcome';
 
 export const CASE_STATUSES = ['received', 'verifying', 'rectifying', 'appealing', 'reporting', 'feedback', 'archived', 'revoked'] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function setStatusService(): ServiceDefinition {
   return {
@@ -22,17 +22,15 @@ export function setStatusService(): ServiceDefinition {
       const s = properties.status;
       return s && !CASE_STATUSES.includes(s as CaseStatus) ? [`status "${s}" is not one of ${CASE_STATUSES.join(', ')}`] : [];
     },
-    async run(call) {
+    run(call) {
       const status = call.properties.status;
-      if (CASE_STATUSES.includes(status as CaseStatus) && call.businessKey && UUID.test(call.businessKey)) {
-        const outcome = deriveOutcome(call.variables);
-        await call
-          .trx('cases')
-          .where({ id: call.businessKey, county_id: call.countyId })
-          .andWhere((q) => q.whereNull('instance_id').orWhere('instance_id', call.instanceId))
-          .update({ status, status_at: call.now, revoked_at: status === 'revoked' ? call.now : null, ...(outcome ? { outcome } : {}) });
+      if (CASE_STATUSES.includes(status as CaseStatus) && isUuid(call.businessKey)) {
+        call.effect({ status, outcome: deriveOutcome(call.variables) });
       }
       return { caseStatus: status, caseStatusAt: call.now.toISOString() };
+    },
+    async persist(trx, effect, ctx) {
+      await updateStatus(trx, { caseId: ctx.businessKey!, countyId: ctx.countyId, instanceId: ctx.instanceId, status: String(effect.status), at: ctx.now, outcome: effect.outcome as string | null });
     },
   };
 }

@@ -9,9 +9,8 @@ import { BpmnModdle } from 'bpmn-moddle';
 import serializer from 'moddle-context-serializer';
 import camundaSchema from 'camunda-bpmn-moddle/resources/camunda.json';
 import { DeploymentRejectedError } from '../errors';
-import type { DefinitionElements } from '../database/tables';
-import type { DeadlinePort } from './deadlines';
-import { hostTypeResolver } from './elements';
+import type { DefinitionElements } from '../db/tables';
+import { DeadlinePort, hostTypeResolver } from './elements';
 import type { ServiceRegistry } from './services';
 
 export interface CompiledDefinition {

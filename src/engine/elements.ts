@@ -1,16 +1,32 @@
 /**
- * The host's own element behaviour for bpmn-engine: a timer that reads the injected clock and the
- * county's deadline expressions instead of the system time and the ISO parser, and a timers registry
- * that never calls setTimeout (due timers are rows in the database, fired by the scheduler).
+ * The host's own element behaviour for bpmn-engine: a timer that reads the step's instant and the
+ * county's deadline expressions instead of the system time and the ISO parser, a timers registry that
+ * never calls setTimeout (due timers are rows in the database, fired by the scheduler), service tasks
+ * bound by expression, and a script handler that refuses every script.
  */
 import * as Elements from 'bpmn-elements';
 import { TypeResolver } from 'moddle-context-serializer';
-import type { Clock } from '../clock/clock';
-import type { DeadlinePort } from './deadlines';
+
+/**
+ * What the host needs from deadline arithmetic. The implementation is the county calendars
+ * (src/calendar/county-deadlines.ts); the host only asks "is this expression valid" and "when is it due".
+ */
+export interface DeadlineResolution {
+  due: Date;
+  /** Computed without the calendar of a year it runs into (weekends only there). */
+  provisional: boolean;
+}
+
+export interface DeadlinePort {
+  /** Throws an Error whose message says what is wrong and what is accepted. */
+  validate(expression: string): void;
+  compute(countyId: string, expression: string, from: Date, variables: Record<string, unknown>): DeadlineResolution;
+}
 
 /** Passed to every Engine as the option `host`; bpmn-elements keeps unknown options in environment.options. */
 export interface HostOptions {
-  clock: Clock;
+  /** The instant of the step being driven (the injected clock, read once per step). */
+  now(): Date;
   deadlines: DeadlinePort;
   countyId: string;
   /**
@@ -40,7 +56,7 @@ export class HostTimerEventDefinition extends BaseTimer {
     const host = this.environment.options.host;
     if (!host) throw new Error('HostTimerEventDefinition needs the host option');
     const content = executeMessage.content;
-    const now = host.clock.now();
+    const now = host.now();
     if (content.expireAt) {
       const expireAt = host.dueOverride?.(content.executionId as string) ?? new Date(content.expireAt as string);
       return { timerType: content.timerType, expireAt, timeout: expireAt.getTime() - now.getTime(), provisional: content.provisional };
@@ -92,3 +108,35 @@ export function pendingTimers(timers: ReturnType<typeof recordingTimers>): Pendi
 /** Element types of the host: the library's, with our timer. Built once; shared by every engine. */
 export const hostElements = { ...Elements, TimerEventDefinition: HostTimerEventDefinition };
 export const hostTypeResolver = TypeResolver(hostElements as never);
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ActivityApi = any;
+
+/** Diagram code never runs here: the deploy check refuses it, and this is the second lock on the door. */
+export const noScripts = {
+  register() {
+    return undefined;
+  },
+  /** Asked for every condition; an expression condition has no language and needs no script. */
+  getScript(language: string | undefined, activity: { id: string }) {
+    if (!language) return undefined;
+    throw new Error(`script (${language}) in ${activity.id} refused: scripts are not run on this platform`);
+  },
+};
+
+/** camunda:expression="${environment.services.x}" on a service task binds the service like implementation does. */
+export function expressionServiceExtension(activity: ActivityApi) {
+  const b = activity.behaviour;
+  if ((activity.type === 'bpmn:ServiceTask' || activity.type === 'bpmn:SendTask') && !b.implementation && b.expression && !b.Service) {
+    b.Service = function ExpressionService(this: unknown, act: ActivityApi) {
+      return {
+        execute(message: ActivityApi, callback: (err: unknown, result?: unknown) => void) {
+          const fn = act.environment.resolveExpression(b.expression, message);
+          if (typeof fn !== 'function') return callback(new Error(`${b.expression} is not a service`));
+          fn.call(act, message, (err: unknown, ...args: unknown[]) => callback(err, args));
+        },
+      };
+    };
+  }
+  return undefined;
+}

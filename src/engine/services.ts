@@ -1,8 +1,10 @@
 /**
  * Named services that diagrams bind with implementation="${environment.services.<name>}" (or
- * camunda:expression). A service runs inside a step: whatever it writes goes through the step's
- * transaction (outbox rows, domain rows), so a crash before commit leaves no trace and the service is
- * called again when the step is retried. Services must therefore be idempotent per executionId.
+ * camunda:expression). A service runs inside the drive of a step, which touches no database: it answers
+ * variables, queues outbox messages with `enqueue`, and records database changes with `effect`. The
+ * step's commit hands each effect back to the service's `persist`, in the step's transaction, so a crash
+ * before commit leaves no trace and the service is simply called again when the step is retried.
+ * Services must therefore be idempotent per executionId.
  */
 import type { Knex } from 'knex';
 
@@ -16,9 +18,10 @@ export interface ServiceCall {
   properties: Record<string, string>;
   variables: Record<string, unknown>;
   now: Date;
-  trx: Knex.Transaction;
   /** Adds an outbox row to this step (delivered after commit, at least once). */
   enqueue(message: OutboxMessage): void;
+  /** Records a change of the service's own tables, written by its `persist` when the step commits. */
+  effect(data: Record<string, unknown>): void;
 }
 
 export interface OutboxMessage {
@@ -28,6 +31,14 @@ export interface OutboxMessage {
   payload?: Record<string, unknown>;
   /** Distinguishes several messages of one service call. */
   key?: string;
+}
+
+/** Where an effect is written: the instance and the step it belongs to. */
+export interface EffectContext {
+  countyId: string;
+  instanceId: string;
+  businessKey: string | null;
+  now: Date;
 }
 
 /** A business error that the diagram catches with an error boundary event of the same errorCode. */
@@ -51,10 +62,16 @@ export interface ServiceDefinition {
   /** Checks the task's properties at deploy; returns reasons it is refused. */
   lint?(properties: Record<string, string>, countyId: string): string[];
   run: ServiceFn;
+  /** Writes one effect the service recorded, in the transaction of the step's commit. */
+  persist?(trx: Knex.Transaction, effect: Record<string, unknown>, ctx: EffectContext): Promise<void>;
 }
 
 export class ServiceRegistry {
   private readonly services = new Map<string, ServiceDefinition>();
+
+  constructor(definitions: ServiceDefinition[] = []) {
+    for (const d of definitions) this.register(d);
+  }
 
   register(def: ServiceDefinition): void {
     this.services.set(def.name, def);

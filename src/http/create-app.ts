@@ -1,18 +1,18 @@
-/** Builds the Nest application on fastify around a core. Used by main.ts and by the API tests. */
+/** Builds the Nest application on fastify around the core's services. Used by main.ts and by the API tests. */
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import multipart from '@fastify/multipart';
-import { AppModule } from '../app.module';
-import type { Core } from '../core';
+import { AppModule, AppServices } from './app.module';
 import { MAX_DIAGRAM_BYTES } from '../engine/definitions';
 
-export async function createApp(core: Core, opts: { logger?: false | Array<'error' | 'warn' | 'log' | 'debug'> } = {}): Promise<NestFastifyApplication> {
+export async function createApp(core: AppServices, opts: { logger?: false | Array<'error' | 'warn' | 'log' | 'debug'> } = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: MAX_DIAGRAM_BYTES * 2 });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forCore(core), adapter, { logger: opts.logger ?? ['error', 'warn', 'log'] });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forServices(core), adapter, { logger: opts.logger ?? ['error', 'warn', 'log'] });
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addContentTypeParser(['application/xml', 'text/xml', 'application/bpmn+xml', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // Diagrams as XML, and 办件 registers as CSV, arrive as text.
+  fastify.addContentTypeParser(['application/xml', 'text/xml', 'application/bpmn+xml', 'text/plain', 'text/csv'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   await app.register(multipart as never, { limits: { fileSize: MAX_DIAGRAM_BYTES, files: 50 } });
   const doc = SwaggerModule.createDocument(
     app,

@@ -1,19 +1,10 @@
 /**
- * The one place where errors become HTTP answers: {"error": code, "message": text for a person, "details"}.
- * Domain errors carry their code; anything unexpected is logged and answered 500 without internals.
+ * The one place where errors become HTTP answers: {"error": code, "message": text for a person,
+ * "details": [{field, reason}]}. Domain errors carry their code (and so their status, src/errors.ts);
+ * anything unexpected is logged and answered 500 without internals.
  */
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import { ConflictError, DeploymentRejectedError, DomainError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors';
-import { ConfigError } from '../config/config';
-
-const STATUS: Array<[new (...a: never[]) => DomainError, number]> = [
-  [DeploymentRejectedError, 422],
-  [ValidationError, 400],
-  [NotFoundError, 404],
-  [ConflictError, 409],
-  [UnauthorizedError, 401],
-  [ForbiddenError, 403],
-];
+import { ConfigError, DomainError } from '../errors';
 
 const HTTP_CODES: Record<number, string> = {
   400: 'bad_request',
@@ -38,8 +29,7 @@ export class ErrorFilter implements ExceptionFilter {
 
   private map(err: unknown): { status: number; body: { error: string; message: string; details?: unknown } } {
     if (err instanceof DomainError) {
-      const status = STATUS.find(([cls]) => err instanceof cls)?.[1] ?? 400;
-      return { status, body: { error: err.code, message: err.message, details: err.details } };
+      return { status: err.status, body: { error: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } };
     }
     if (err instanceof HttpException) {
       const status = err.getStatus();

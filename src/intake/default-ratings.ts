@@ -1,7 +1,7 @@
 /**
  * The 7-day default (002 第七条, 004 §6.4): a 办件 completed and not rated within 7 natural days counts as
  * 基本满意. Set-based, not a timer per 办件: each 办件 carries the instant its window closes
- * (service_cases.default_at, see src/intake/instants.ts) and a flag default_pending; a run takes a batch
+ * (service_cases.default_at, see src/intake/rating-window.ts) and a flag default_pending; a run takes a batch
  * of due rows (FOR UPDATE SKIP LOCKED, so several server processes share the work), inserts one default
  * rating for each that has no rating in force, and clears the flag, all in one statement per batch.
  *
@@ -14,8 +14,8 @@
  * once when the simulated clock moved) and from POST /api/v1/admin/default-ratings/run.
  */
 import type { Knex } from 'knex';
-import type { Clock } from '../clock/clock';
-import type { Logger } from '../engine/runner';
+import type { Clock } from '../clock';
+import type { Logger } from '../log';
 
 const RUN_EVERY_MS = 10_000;
 const TICK_BATCHES = 10;
@@ -40,6 +40,7 @@ const APPLY = `
   select (select count(*) from applied) as applied, (select count(*) from checked) as checked`;
 
 export class DefaultRatings {
+  readonly name = 'default-ratings';
   private lastWall = 0;
   private lastClock = 0;
   private running?: Promise<{ applied: number; checked: number; more?: boolean }>;
@@ -75,7 +76,7 @@ export class DefaultRatings {
     return more ? { applied, checked, more } : { applied, checked };
   }
 
-  /** The scheduler hook: not more often than every RUN_EVERY_MS, unless the simulated clock moved. */
+  /** The scheduler job: not more often than every RUN_EVERY_MS, unless the simulated clock moved. */
   async tick(): Promise<void> {
     const wall = Date.now();
     const clock = this.clock.nowMs();

@@ -18,18 +18,20 @@
  * the others wait for it and then answer with what it stored.
  */
 import type { Knex } from 'knex';
-import type { User } from '../auth/auth.service';
+import { User, countyFor } from '../auth/access';
+import { iso } from '../calendar/civil-date';
 import { CaseStarter, processKeyFor } from '../cases/case-start';
-import type { Clock } from '../clock/clock';
-import type { Logger } from '../engine/runner';
+import { CHANNELS, LEVEL_NAMES, OPTIONS, isBad, optionCategory } from '../cases/catalogue';
+import type { Clock } from '../clock';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
-import type { Tenant, TenantRegistry } from '../tenants/tenants';
-import { CHANNELS, LEVEL_NAMES, OPTIONS, isBad, optionCategory } from './catalogue';
-import { PersonView, freeTextColumns, maskedPerson, personColumns, revealFreeText, revealPerson } from './personal';
-import type { PiiCipher } from './pii';
-import { uuidv7 } from './ids';
-import { assertMayReveal, auditReveal } from './reveal';
-import { RowAnswer, assertBatchSize, countyFor, invalid, iso, page, refusal, summarise, UUID_RE } from './rows';
+import { isUuid, uuidv7 } from '../ids';
+import type { Logger } from '../log';
+import { page } from '../paging';
+import type { PiiCipher } from '../privacy/cipher';
+import { PersonView, freeTextColumns, maskedPerson, personColumns, revealFreeText, revealPerson } from '../privacy/personal';
+import { assertMayReveal, recordReveal } from '../privacy/reveal';
+import type { Tenant, TenantRegistry } from '../tenants';
+import { RowAnswer, assertBatchSize, invalid, refusal, summarise } from './batch';
 import { EvaluationInput, checkEvaluation } from './validate';
 
 export const INTAKE_ROLES = ['intake', 'staff'];
@@ -391,7 +393,7 @@ export class EvaluationService {
   async get(user: User, countyId: string, id: string, reveal = false) {
     countyFor(this.tenants, user, countyId);
     if (reveal) assertMayReveal(user);
-    const row: EvaluationRow | undefined = UUID_RE.test(id) ? await this.knex('evaluations').where({ id, county_id: countyId }).first() : undefined;
+    const row: EvaluationRow | undefined = isUuid(id) ? await this.knex('evaluations').where({ id, county_id: countyId }).first() : undefined;
     if (!row) throw new NotFoundError(`No rating ${id} in ${countyId}`);
     const v = view(row);
     if (!reveal) return v;
@@ -399,7 +401,7 @@ export class EvaluationService {
     const text = revealFreeText(this.pii, row);
     if (text) fields.push('comment');
     const instance = row.case_id ? await this.knex('cases').where({ id: row.case_id }).first('instance_id') : undefined;
-    await auditReveal(this.knex, { countyId, user, evaluationId: row.id, caseId: row.case_id, instanceId: instance?.instance_id, fields, at: this.clock.now() });
+    await recordReveal(this.knex, { countyId, actor: user.id, evaluationId: row.id, caseId: row.case_id, instanceId: instance?.instance_id, fields, at: this.clock.now() });
     return { ...v, evaluator: person, ...(text ? { comment: text.comment, otherText: text.otherText } : {}), revealed: fields };
   }
 }

@@ -5,15 +5,17 @@
  * differs from it is refused naming the fields.
  */
 import type { Knex } from 'knex';
-import type { User } from '../auth/auth.service';
-import type { Clock } from '../clock/clock';
+import { User, countyFor } from '../auth/access';
+import { iso } from '../calendar/civil-date';
+import { LEVEL_NAMES } from '../cases/catalogue';
+import type { Clock } from '../clock';
 import { ConflictError, NotFoundError } from '../errors';
-import type { Tenant, TenantRegistry } from '../tenants/tenants';
-import { LEVEL_NAMES } from './catalogue';
+import { uuidv7 } from '../ids';
+import { page } from '../paging';
+import type { Tenant, TenantRegistry } from '../tenants';
+import { RowAnswer, assertBatchSize, invalid, refusal, summarise } from './batch';
 import { INTAKE_ROLES } from './evaluations.service';
-import { uuidv7 } from './ids';
-import { defaultRatingAt } from './instants';
-import { RowAnswer, assertBatchSize, countyFor, invalid, iso, page, refusal, summarise } from './rows';
+import { defaultRatingAt } from './rating-window';
 import { ServiceCaseInput, checkServiceCase } from './validate';
 
 type Row = Record<string, any>;

@@ -2,14 +2,13 @@
  * Checking and normalising what senders post: 办件 rows, ratings and on-site complaints. Every problem is
  * reported as {field, reason}, all of them at once, so a gateway can fix a row in one go.
  */
-import { CHANNELS, OPTIONS, SYSTEM_CHANNEL, parseChannel, parseLevel } from './catalogue';
-import { parseInstant } from './instants';
-import { normalizePhone, residentIdProblem, usccProblem } from './pii';
+import { parseInstant } from '../calendar/civil-date';
+import { CHANNELS, OPTIONS, SYSTEM_CHANNEL, parseChannel, parseLevel } from '../cases/catalogue';
+import type { FieldError } from '../errors';
+import { normalizePhone, residentIdProblem, usccProblem } from '../privacy/identity';
+import type { Person } from '../privacy/personal';
 
-export interface FieldError {
-  field: string;
-  reason: string;
-}
+export type { FieldError, Person };
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
@@ -120,13 +119,6 @@ export function checkServiceCase(body: unknown, units: Array<{ id: string; name:
 
 // ---------------------------------------------------------------------------------------------------
 // People: evaluators and complainants
-
-export interface Person {
-  kind: 'person' | 'legal-entity';
-  name: string | null;
-  phone: string | null;
-  idNumber: string | null;
-}
 
 function checkPerson(r: Reader, field: string, now: Date, required: { name?: boolean; phone?: boolean }): Person | null | undefined {
   const v = r.body[field];

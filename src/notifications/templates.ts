@@ -6,13 +6,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Handlebars from 'handlebars';
+import { formatShanghaiMinute } from '../calendar/civil-date';
 
 export class TemplateStore {
   private readonly hbs = Handlebars.create();
   private readonly compiled = new Map<string, Handlebars.TemplateDelegate>();
 
   constructor(private readonly dir: string) {
-    this.hbs.registerHelper('date', (value: unknown) => formatShanghai(value));
+    this.hbs.registerHelper('date', (value: unknown) => (value === null || value === undefined ? '' : formatShanghaiMinute(value as Date | string)));
   }
 
   /** Path of the template a county would use, or undefined. */
@@ -35,12 +36,4 @@ export class TemplateStore {
     }
     return fn(data).trim();
   }
-}
-
-/** 2026-10-09 17:30 (Asia/Shanghai), whatever the server's zone. */
-export function formatShanghai(value: unknown): string {
-  const d = value instanceof Date ? value : new Date(String(value));
-  if (Number.isNaN(d.getTime())) return String(value ?? '');
-  const s = new Date(d.getTime() + 8 * 3600_000).toISOString();
-  return `${s.slice(0, 10)} ${s.slice(11, 16)}`;
 }

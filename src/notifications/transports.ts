@@ -3,7 +3,7 @@
  * citizen's name); `webhook` POSTs JSON signed with HMAC-SHA256 so the receiver can check it came from us.
  */
 import { createHmac } from 'node:crypto';
-import type { OutboxRow } from '../database/tables';
+import type { OutboxRow } from '../db/tables';
 
 /** Contact details resolved at delivery for recipient tokens (e.g. the evaluator's phone); never stored. */
 export interface Contacts {

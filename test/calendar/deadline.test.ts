@@ -12,7 +12,7 @@
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { WorkingCalendar, loadBundledCalendarData } from '../../src/calendar/calendar';
+import { WorkingCalendar, loadBundledCalendarData } from '../../src/calendar/working-calendar';
 import { Deadline, DeadlineSyntaxError, OfficeHours, computeDeadline, describeDeadline, parseDeadline } from '../../src/calendar/deadline';
 
 const data = loadBundledCalendarData();

@@ -1,6 +1,6 @@
 /**
  * Deadlines that run into a year with no national data (2027 today) are computed with weekends only and
- * marked provisional; loading the year recomputes them and clears the mark (issue 3 §5).
+ * marked provisional; loading the year recomputes them and clears the mark.
  *
  * By hand, calshire (closes 17:30), entered Wed 2026-12-30 10:00:
  *   X  2wd: Thu 12/31, Fri 2027-01-01 (no 2027 data: a weekday)       → 2027-01-01 17:30, provisional

@@ -1,5 +1,5 @@
 /**
- * Loading a corrected calendar year while deadlines are pending (issue 3 §5): the deadlines that have
+ * Loading a corrected calendar year while deadlines are pending: the deadlines that have
  * not passed are recomputed, the passed ones are left alone, the journal shows both instants, and the
  * timers follow their new instants (a timer moved later does not fire at its old instant; one moved
  * earlier fires at its new one).

@@ -1,5 +1,5 @@
 import { createStore, startApp, TestApp, TestStore, usingPostgres } from '../support/harness';
-import { COUNTY, badRating, rating, serviceCase } from './support';
+import { COUNTY, badRating, rating, serviceCase } from '../support/intake';
 
 /** The 7-day default: exactly once per unrated completed 办件, across restarts and concurrent runs. */
 describe('the 7-day default rating', () => {
@@ -102,8 +102,8 @@ describe('the 7-day default rating', () => {
     const b = usingPostgres ? await open() : a;
     if (usingPostgres) await b.api.put('/api/v1/admin/clock', { now: '2026-11-10T00:00:00+08:00' });
     // small batches so the runs interleave
-    (a.core.intake.defaults as unknown as { batchSize: number }).batchSize = 50;
-    (b.core.intake.defaults as unknown as { batchSize: number }).batchSize = 50;
+    (a.core.defaults as unknown as { batchSize: number }).batchSize = 50;
+    (b.core.defaults as unknown as { batchSize: number }).batchSize = 50;
     const results = await Promise.all([run(a), run(b), run(a), run(b)]);
     const applied = results.reduce((s, r) => s + r.applied, 0);
     const rated = Math.ceil(600 / 7);

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { createStore, startApp, TestApp, TestStore, ApiClient } from '../support/harness';
-import { COUNTY, EVALUATOR, badRating, processesWith, rating, residentId, serviceCase, uscc, user } from './support';
+import { COUNTY, EVALUATOR, badRating, processesWith, rating, residentId, serviceCase, uscc, user } from '../support/intake';
 
 describe('ratings over HTTP', () => {
   let store: TestStore;

@@ -1,5 +1,5 @@
 import { ADMIN_TOKEN, createStore, startApp, TestApp, TestStore, ApiClient } from '../support/harness';
-import { COUNTY, rating, serviceCase, user } from './support';
+import { COUNTY, rating, serviceCase, user } from '../support/intake';
 
 describe('the 办件 register over HTTP', () => {
   let store: TestStore;

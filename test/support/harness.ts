@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import knexFactory from 'knex';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppConfig, loadConfig } from '../../src/config/config';
+import { AppConfig, loadConfig } from '../../src/config';
 import { Core, CoreOptions, createCore } from '../../src/core';
 import { createApp } from '../../src/http/create-app';
 
@@ -60,7 +60,8 @@ export interface TestApp {
 
 export async function startApp(store: TestStore, overrides: Partial<AppConfig> = {}, options: CoreOptions = {}): Promise<TestApp> {
   const config = loadConfig(
-    { CLOCK_CONTROL: 'true' },
+    // ENGINE_CACHE_SIZE=0 in the environment runs the whole suite with every step rebuilt from the database.
+    { CLOCK_CONTROL: 'true', ENGINE_CACHE_SIZE: process.env.ENGINE_CACHE_SIZE },
     {
       dataDir: store.dataDir,
       databaseUrl: store.databaseUrl,
@@ -75,7 +76,7 @@ export async function startApp(store: TestStore, overrides: Partial<AppConfig> =
   const quiet = { log: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) };
   const core = await createCore(config, quiet, options);
   if (!(await core.db.knex('users').where({ id: 'test-admin' }).first())) {
-    await core.auth.createUser({ id: 'test-admin', roles: ['admin'], counties: ['*'], token: ADMIN_TOKEN }, new Date());
+    await core.users.create({ id: 'test-admin', roles: ['admin'], counties: ['*'], token: ADMIN_TOKEN }, new Date());
   }
   const app = await createApp(core, { logger: ['error'] });
   await app.listen(0, '127.0.0.1');

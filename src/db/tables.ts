@@ -1,0 +1,123 @@
+/**
+ * One row type per table of migrations/, and the module that writes it (each table has exactly one;
+ * everything else reads, or calls that module). Timestamps come back as Date from both drivers; jsonb
+ * columns come back parsed.
+ */
+
+/** counties — written by src/tenants.ts (tenant.yaml synchronised at boot). */
+export interface CountyRow { id: string; name: string; region: string; settings: Record<string, unknown>; updated_at: Date }
+
+/** process_definitions — written by src/engine/definition-store.ts. */
+export interface DefinitionRow {
+  id: string; county_id: string; process_key: string; version: number; name: string | null; file_name: string | null;
+  checksum: string; source: string; serialized_context: string; elements: DefinitionElements; deployed_by: string; deployed_at: Date;
+}
+
+/** What the host keeps of each element at deploy time. */
+export interface DefinitionElements {
+  userTasks: Record<string, { name?: string; candidateGroups?: string; candidateUsers?: string; assignee?: string; formKey?: string; dueDate?: string }>;
+  serviceTasks: Record<string, { service: string; properties: Record<string, string> }>;
+  timers: Record<string, { type: 'timeDuration' | 'timeDate' | 'timeCycle'; expression: string }>;
+  /** JSON schemas of the forms the user tasks use, frozen with the version. */
+  forms?: Record<string, { properties?: Record<string, unknown>; required?: string[] }>;
+}
+
+export type InstanceStatus = 'running' | 'completed' | 'failed' | 'terminated';
+
+/** process_instances — written by src/engine/instances.ts. */
+export interface InstanceRow {
+  id: string; county_id: string; definition_id: string; process_key: string; business_key: string | null; status: InstanceStatus;
+  revision: number; state: EngineState | null; variables: Record<string, unknown>; incident: string | null; started_by: string;
+  started_at: Date; updated_at: Date; ended_at: Date | null;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type EngineState = any;
+
+export type TaskStatus = 'open' | 'completed' | 'cancelled';
+
+/** tasks — written by src/engine/tasks.ts. */
+export interface TaskRow {
+  id: string; instance_id: string; county_id: string; execution_id: string; element_id: string; name: string | null;
+  candidate_groups: string[]; candidate_users: string[]; assignee: string | null; form_key: string | null; due_at: Date | null;
+  due_expression: string | null; due_provisional: boolean; status: TaskStatus; created_at: Date; claimed_at: Date | null;
+  completed_at: Date | null; completed_by: string | null; output: Record<string, unknown> | null;
+}
+
+/** task_comments — written by src/workflow/tasks.service.ts. */
+export interface TaskCommentRow { id: number | string; task_id: string; author: string; body: string; created_at: Date }
+
+/** timers — written by src/engine/timers.ts. */
+export interface TimerRow {
+  id: string; instance_id: string; county_id: string; execution_id: string; element_id: string; expression: string | null;
+  due_at: Date; provisional: boolean; locked_by: string | null; locked_until: Date | null; attempts: number; created_at: Date;
+}
+
+/** journal — written by src/db/journal.ts only, always in the transaction of the change it records. */
+export interface JournalRow {
+  id: number | string; instance_id: string; county_id: string; revision: number; type: string; element_id: string | null;
+  element_type: string | null; actor: string | null; data: Record<string, unknown> | null; at: Date;
+}
+
+/** outbox — written by src/engine/outbox.ts. */
+export interface OutboxRow {
+  id: string; idempotency_key: string; instance_id: string | null; county_id: string; topic: string; recipients: string[];
+  body: string; payload: Record<string, unknown>; status: 'pending' | 'delivered' | 'dead'; attempts: number;
+  next_attempt_at: Date; locked_by: string | null; locked_until: Date | null; last_error: string | null; created_at: Date;
+  delivered_at: Date | null;
+}
+
+/** users — written by src/auth/users.ts. */
+export interface UserRow {
+  id: string; name: string; token_hash: string; roles: string[]; counties: string[]; units: string[]; created_at: Date;
+}
+
+/** settings — written by src/db/settings.ts. */
+export interface SettingRow { key: string; value: Record<string, unknown> }
+
+/** calendar_years — written by src/calendar/calendar-store.ts. */
+export interface CalendarYearRow {
+  id: number | string; scope: string; year: number; version: number; holidays: Array<{ date: string; name?: string }>;
+  workdays: Array<{ date: string; name?: string }>; source: string; level: 'official' | 'press' | 'secondary'; note: string | null;
+  origin: 'bundled' | 'api'; checksum: string; loaded_by: string; loaded_at: Date; recomputed_deadlines: number;
+}
+
+/** calendar_revision (one row) — written by src/calendar/calendar-store.ts. */
+export interface CalendarRevisionRow { id: 1; revision: number; updated_at: Date }
+
+/**
+ * service_cases (办件 register) — written by src/intake/service-cases.service.ts; the 7-day default
+ * (src/intake/default-ratings.ts) clears default_pending in the one statement that inserts the default rating.
+ */
+export interface ServiceCaseRow {
+  id: string; county_id: string; case_no: string; service_code: string | null; service_name: string | null; unit_id: string | null;
+  unit_name: string | null; window_name: string | null; staff_id: string | null; staff_name: string | null; mode: string | null;
+  accepted_at: Date | null; completed_at: Date | null; default_at: Date | null; default_pending: boolean; registered_by: string;
+  registered_at: Date; updated_at: Date;
+}
+
+/** evaluations (ratings) — written by src/intake/evaluations.service.ts, and by the 7-day default statement of src/intake/default-ratings.ts. */
+export interface EvaluationRow {
+  id: string; county_id: string; service_case_id: string; case_no: string; level: number; channel: string; options: string[];
+  other_text: string | null; comment: string | null; free_text_enc: string | null; evaluator_kind: string | null; evaluator_enc: string | null;
+  evaluator_name_mask: string | null; evaluator_phone_mask: string | null; evaluator_id_mask: string | null; rated_at: Date;
+  received_at: Date; sender_id: string | null; request_fingerprint: string | null; is_default: boolean; is_current: boolean;
+  superseded_by: string | null; superseded_at: Date | null; case_id: string | null; created_by: string;
+}
+
+/** cases (差评办件) — written by src/cases/case-rows.ts. */
+export interface CaseRow {
+  id: string; county_id: string; kind: 'system-pushed' | 'on-site'; evaluation_id: string | null; service_case_id: string | null;
+  case_no: string | null; service_code: string | null; service_name: string | null; unit_id: string | null; unit_name: string | null;
+  window_name: string | null; staff_name: string | null; level: number | null; channel: string | null; options: string[];
+  other_text: string | null; comment: string | null; free_text_enc: string | null; complainant_kind: string | null;
+  complainant_enc: string | null; complainant_name_mask: string | null; complainant_phone_mask: string | null;
+  complainant_id_mask: string | null; occurred_at: Date | null; received_at: Date; sender_id: string | null;
+  request_fingerprint: string | null; process_key: string; instance_id: string | null; status: string; status_at: Date;
+  outcome: string | null; revoked_at: Date | null; created_by: string;
+}
+
+/** pii_reveals (every clear view of personal data) — written by src/privacy/reveal.ts. */
+export interface PiiRevealRow {
+  id: number | string; county_id: string; user_id: string; evaluation_id: string | null; case_id: string | null; fields: string[]; at: Date;
+}

@@ -1,0 +1,55 @@
+/**
+ * The commit of one step: writes a StepResult (src/engine/drive.ts) in the step's transaction, through
+ * each table's own writer: tasks, timers, outbox, the services' effects, the journal, and last the
+ * instance row, whose revision check makes a step that raced another one fail as a whole.
+ */
+import type { Knex } from 'knex';
+import { appendJournal } from '../db/journal';
+import type { InstanceRow } from '../db/tables';
+import type { StepResult } from './drive';
+import { updateAfterStep } from './instances';
+import { insertOutbox } from './outbox';
+import type { ServiceRegistry } from './services';
+import { insertTasks, markCancelled, markCompleted } from './tasks';
+import { deleteTimers, insertTimers } from './timers';
+
+export async function commit(trx: Knex.Transaction, row: InstanceRow, result: StepResult, ctx: { actor: string; now: Date; services: ServiceRegistry }): Promise<InstanceRow> {
+  const { now } = ctx;
+  if (result.tasks.complete) await markCompleted(trx, result.tasks.complete.taskId, { actor: ctx.actor, at: now, output: result.tasks.complete.output });
+  await insertTasks(trx, result.tasks.insert);
+  await markCancelled(trx, row.id, result.tasks.cancel.map((c) => c.taskId), now);
+  await deleteTimers(trx, result.timers.delete);
+  await insertTimers(trx, result.timers.insert);
+  await insertOutbox(trx, { id: row.id, countyId: row.county_id }, result.outbox, now);
+  for (const e of result.effects) {
+    const service = ctx.services.get(e.service);
+    if (!service?.persist) throw new Error(`service ${e.service} recorded an effect but has no persist`);
+    await service.persist(trx, e.data, { countyId: row.county_id, instanceId: row.id, businessKey: row.business_key, now });
+  }
+  const revision = row.revision + 1;
+  await appendJournal(
+    trx,
+    result.journal.map((j) => ({
+      instanceId: row.id,
+      countyId: row.county_id,
+      revision,
+      type: j.type,
+      elementId: j.elementId,
+      elementType: j.elementType,
+      actor: j.actor ?? ctx.actor,
+      data: j.data,
+      at: now,
+    })),
+  );
+  const update = {
+    status: result.status,
+    revision,
+    state: result.state,
+    variables: result.variables,
+    incident: result.incident,
+    updated_at: now,
+    ended_at: result.status === 'running' ? null : now,
+  };
+  await updateAfterStep(trx, row.id, row.revision, update);
+  return { ...row, ...update, state: null };
+}

@@ -1,0 +1,497 @@
+/**
+ * The drive of one step: build an engine (or take the one kept from the previous step), apply the
+ * action, let the engine run until every branch waits or ends, and return what the step observed and
+ * will write: a StepResult. No SQL and no clock of its own: everything comes in through the StepInput,
+ * so the same drive serves the runner (which commits the result, src/engine/commit.ts) and a replay of
+ * recorded history (which only looks at it).
+ *
+ *   StepInput (instance, stored state, open tasks, timer rows, now) + StepAction
+ *     → drive → StepResult {status, state, variables, tasks, timers, outbox, effects, journal}
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { Engine } from 'bpmn-engine';
+import type { DefinitionElements, EngineState, InstanceStatus, TaskRow, TimerRow } from '../db/tables';
+import { ConflictError, DomainError } from '../errors';
+import type { LoadedDefinition } from './definition-store';
+import { DeadlinePort, HostOptions, PendingTimer, expressionServiceExtension, noScripts, pendingTimers, recordingTimers } from './elements';
+import { BusinessError, OutboxMessage, ServiceRegistry } from './services';
+
+/** What happens to an instance in one step. */
+export type StepAction =
+  /** Run a new instance from its start event with these variables. */
+  | { kind: 'start'; variables: Record<string, unknown> }
+  /** A user task was completed with this input (already checked against its form). */
+  | { kind: 'complete'; taskId: string; executionId: string; elementId: string; input: Record<string, unknown> }
+  /** A timer row came due: resuming fires every timer whose instant has passed. */
+  | { kind: 'fire'; timerId: string }
+  /** A message for an element that waits for one (a message or signal catch event, a receive task). */
+  | { kind: 'message'; elementId: string; payload: Record<string, unknown> };
+
+/** The instance as the step found it under its lock. */
+export interface StepInput {
+  instanceId: string;
+  countyId: string;
+  businessKey: string | null;
+  revision: number;
+  /** The stored engine state; null for a start. */
+  state: EngineState | null;
+  definition: LoadedDefinition;
+  actor: string;
+  now: Date;
+  /** Open task rows of the instance. */
+  openTasks: Array<Pick<TaskRow, 'id' | 'execution_id' | 'element_id'>>;
+  /** Timer rows of the instance: their due instants win over the engine state (a recomputed deadline). */
+  timerRows: Array<Pick<TimerRow, 'id' | 'execution_id' | 'due_at'>>;
+}
+
+export interface DriveDeps {
+  services: ServiceRegistry;
+  deadlines: DeadlinePort;
+}
+
+/** One journal entry of a step; the commit adds instance, county, revision and time. */
+export interface StepJournalEntry {
+  type: string;
+  elementId?: string | null;
+  elementType?: string | null;
+  actor?: string | null;
+  data?: Record<string, unknown> | null;
+}
+
+export type NewTask = Omit<TaskRow, 'claimed_at' | 'completed_at' | 'completed_by' | 'output'>;
+export type NewTimer = Omit<TimerRow, 'locked_by' | 'locked_until' | 'attempts'>;
+
+/** Everything one step observed and will write. */
+export interface StepResult {
+  status: InstanceStatus;
+  incident: string | null;
+  /** The engine state to store (definition sources stripped); null once the instance ended. */
+  state: EngineState | null;
+  variables: Record<string, unknown>;
+  tasks: {
+    insert: NewTask[];
+    /** The task this step completed, with its input. */
+    complete?: { taskId: string; output: Record<string, unknown> };
+    /** Open tasks whose activity no longer waits (an interrupting timer, an error, the end). */
+    cancel: Array<{ taskId: string; elementId: string }>;
+  };
+  timers: { insert: NewTimer[]; delete: string[] };
+  outbox: Array<OutboxMessage & { idempotencyKey: string }>;
+  /** Changes of services' own tables, written by each service's persist. */
+  effects: Array<{ service: string; data: Record<string, unknown> }>;
+  journal: StepJournalEntry[];
+  /** A fire step: whether its timer row was due (false when it was gone or not yet due). */
+  fired?: boolean;
+  /** The action was refused after the engine caught up (a deadline closed the task first): the step still commits. */
+  rejection?: DomainError;
+}
+
+// bpmn-engine's activity API objects, as far as the host uses them.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ActivityApi = any;
+
+/** What one step collects while the engine runs. */
+class Session {
+  readonly journal: StepJournalEntry[] = [];
+  readonly newTasks: NewTask[] = [];
+  readonly outbox: Array<OutboxMessage & { idempotencyKey: string }> = [];
+  readonly effects: Array<{ service: string; data: Record<string, unknown> }> = [];
+  readonly pending = new Set<Promise<unknown>>();
+  readonly timerDue: Map<string, Date>;
+  completed?: { taskId: string; executionId: string; output: Record<string, unknown> };
+  engineError?: Error;
+  abortError?: Error;
+  ended = false;
+
+  constructor(
+    readonly input: StepInput,
+    readonly deps: DriveDeps,
+  ) {
+    this.timerDue = new Map(input.timerRows.map((t) => [t.execution_id, new Date(t.due_at)]));
+  }
+}
+
+/**
+ * An engine and the step it currently serves. Services, listeners and timers are bound to the slot, not
+ * to one step, so that an engine kept in memory after a commit can serve the next step of its instance.
+ */
+export class EngineSlot {
+  engine!: Engine;
+  session!: Session;
+  /** Activity APIs of the user tasks that waited in this engine, by executionId. */
+  readonly waiting = new Map<string, ActivityApi>();
+  /** The instance revision the engine's state corresponds to (after its last committed step). */
+  revision = 0;
+  /** The definition version the engine runs (a kept engine serves only that version). */
+  definitionId = '';
+
+  stop(): void {
+    this.engine?.stop();
+  }
+}
+
+/**
+ * Drives one step. `kept` is the engine of the instance's previous step when it is still current (the
+ * caller checks the revision); otherwise the engine is rebuilt from `input.state`. Returns the result
+ * and the slot, which the caller may keep after it committed the result, and must stop otherwise.
+ * Throws (a DomainError, or the error of a failed service) when the step must not commit at all.
+ */
+export async function drive(input: StepInput, action: StepAction, deps: DriveDeps, kept?: EngineSlot): Promise<{ result: StepResult; slot: EngineSlot }> {
+  const session = new Session(input, deps);
+  let slot: EngineSlot;
+  if (action.kind === 'start') {
+    slot = newSlot(session, action.variables);
+    session.journal.push({
+      type: 'instance.started',
+      actor: input.actor,
+      data: { processKey: input.definition.row.process_key, version: input.definition.row.version, businessKey: input.businessKey },
+    });
+  } else if (kept && kept.definitionId === input.definition.row.id) {
+    slot = kept;
+    slot.session = session;
+    fireExpiredTimers(slot); // what a resume would do
+  } else {
+    kept?.stop();
+    slot = newSlot(session);
+    slot.engine.recover(input.state);
+  }
+  try {
+    if (action.kind === 'start') await slot.engine.execute({ listener: listen(slot), variables: action.variables });
+    else if (slot !== kept) await slot.engine.resume({ listener: listen(slot) });
+    await settle(session);
+    const result = await act(slot, action);
+    await settle(session);
+    return { result: await finish(slot, result), slot };
+  } catch (err) {
+    slot.stop();
+    throw err;
+  }
+}
+
+/** Applies the action to the caught-up engine; answers what the action itself adds to the result. */
+async function act(slot: EngineSlot, action: StepAction): Promise<Partial<StepResult>> {
+  const session = slot.session;
+  switch (action.kind) {
+    case 'start':
+      return {};
+    case 'fire': {
+      const row = session.input.timerRows.find((t) => t.id === action.timerId);
+      return { fired: Boolean(row) && new Date(row!.due_at).getTime() <= session.input.now.getTime() };
+    }
+    case 'complete': {
+      const api = slot.waiting.get(action.executionId);
+      if (!api) throw new ConflictError(`Task ${action.taskId} is no longer waiting in its instance`, { field: 'task', reason: 'no longer waits in its instance' }, 'task_not_waiting');
+      if (!waitingUserTasks(slot.engine).has(action.executionId)) {
+        // A deadline that passed before this request ended the task while the instance caught up. That
+        // step is kept (committed); the completion is refused.
+        return {
+          rejection: new ConflictError(`Task ${action.taskId} was closed by its deadline before it was completed`, { field: 'task', reason: 'was closed by its deadline', status: 'cancelled' }, 'task_not_open'),
+        };
+      }
+      session.completed = { taskId: action.taskId, executionId: action.executionId, output: action.input };
+      session.journal.push({ type: 'task.completed', elementId: action.elementId, elementType: 'bpmn:UserTask', actor: session.input.actor, data: { taskId: action.taskId, input: action.input } });
+      api.environment.assignVariables(action.input);
+      api.signal({ form: action.input });
+      return {};
+    }
+    case 'message': {
+      const api = postponed(slot.engine).find((a) => a.id === action.elementId && a.type !== 'bpmn:UserTask');
+      if (!api) throw new ConflictError(`Nothing in the instance waits for a message at ${action.elementId}`, { field: 'elementId', reason: 'does not wait for a message' }, 'task_not_waiting');
+      session.journal.push({ type: 'message.received', elementId: action.elementId, elementType: api.type, actor: session.input.actor, data: { payload: action.payload } });
+      api.environment.assignVariables(action.payload);
+      api.signal(action.payload);
+      return {};
+    }
+  }
+}
+
+function newSlot(session: Session, variables?: Record<string, unknown>): EngineSlot {
+  const slot = new EngineSlot();
+  slot.session = session;
+  slot.definitionId = session.input.definition.row.id;
+  const input = session.input;
+  const host: HostOptions = {
+    now: () => slot.session.input.now,
+    get deadlines() {
+      return slot.session.deps.deadlines;
+    },
+    countyId: input.countyId,
+    dueOverride: (id) => slot.session.timerDue.get(id),
+  };
+  slot.engine = new Engine({
+    name: input.instanceId,
+    sourceContext: input.definition.context,
+    services: bindServices(slot),
+    extensions: { host: expressionServiceExtension },
+    timers: recordingTimers(),
+    scripts: noScripts,
+    variables,
+    host,
+  } as never);
+  return slot;
+}
+
+/** A kept engine was not resumed, so its timers whose instant has passed are fired here. */
+function fireExpiredTimers(slot: EngineSlot): void {
+  const timers = slot.engine.environment.timers as unknown as {
+    executing: Array<{ owner?: Record<string, unknown>; callback: (...a: unknown[]) => void; args: unknown[] }>;
+    clearTimeout(ref: unknown): void;
+  };
+  const now = slot.session.input.now.getTime();
+  for (const ref of [...timers.executing]) {
+    if (!timers.executing.includes(ref)) continue; // cancelled by a timer fired before it
+    const executionId = ref.owner?.executionId as string | undefined;
+    const due = (executionId && slot.session.timerDue.get(executionId)) || (ref.owner?.expireAt ? new Date(ref.owner.expireAt as string) : undefined);
+    if (due && due.getTime() <= now) {
+      timers.clearTimeout(ref);
+      ref.callback(...ref.args);
+    }
+  }
+}
+
+/** Each registered service as the (scope, callback) function bpmn-elements calls. */
+function bindServices(slot: EngineSlot): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const services = slot.session.deps.services;
+  for (const name of services.names()) {
+    const def = services.get(name)!;
+    out[name] = function (this: ActivityApi, scope: ActivityApi, callback: (err: unknown, result?: unknown) => void) {
+      const activity = this;
+      const session = slot.session;
+      const input = session.input;
+      const elements: DefinitionElements = input.definition.row.elements;
+      const executionId: string = scope.content.executionId;
+      const raw = elements.serviceTasks[activity.id]?.properties ?? {};
+      const properties: Record<string, string> = {};
+      for (const [k, v] of Object.entries(raw)) properties[k] = String(activity.environment.resolveExpression(v, scope) ?? '');
+      const variables = cleanVariables(activity.environment.variables);
+      const enqueued: OutboxMessage[] = [];
+      const effects: Array<Record<string, unknown>> = [];
+      session.journal.push({ type: 'service.called', elementId: activity.id, elementType: activity.type, actor: 'system', data: { service: name } });
+      const run = (async () => {
+        const result = await def.run({
+          countyId: input.countyId,
+          instanceId: input.instanceId,
+          businessKey: input.businessKey,
+          elementId: activity.id,
+          executionId,
+          properties,
+          variables,
+          now: input.now,
+          enqueue: (m) => enqueued.push(m),
+          effect: (data) => effects.push(data),
+        });
+        enqueued.forEach((m, i) => {
+          session.outbox.push({ ...m, idempotencyKey: `${input.instanceId}:${executionId}:${m.key ?? i}` });
+        });
+        for (const data of effects) session.effects.push({ service: name, data });
+        if (result && typeof result === 'object') activity.environment.assignVariables(result);
+        return result;
+      })();
+      const tracked = run.then(
+        (result) => callback(null, result),
+        (err) => {
+          if (err instanceof BusinessError) {
+            session.journal.push({ type: 'service.error', elementId: activity.id, actor: 'system', data: { service: name, code: err.code, message: err.message } });
+            const e = new Error(err.message) as Error & { code: string };
+            e.code = err.code;
+            return callback(e);
+          }
+          session.abortError = err as Error;
+          // Leave the activity hanging: the step is not committed and is taken again later.
+        },
+      );
+      session.pending.add(tracked);
+      tracked.finally(() => session.pending.delete(tracked));
+    };
+  }
+  return out;
+}
+
+function listen(slot: EngineSlot): EventEmitter {
+  const listener = new EventEmitter();
+  const engine = slot.engine;
+  const journal = (type: string, api: ActivityApi, data?: Record<string, unknown>) =>
+    slot.session.journal.push({ type, elementId: api.id, elementType: api.type, actor: null, data: data ?? null });
+
+  listener.on('activity.enter', (api) => journal('activity.enter', api));
+  listener.on('activity.end', (api) => journal('activity.end', api));
+  listener.on('activity.error', (api) => journal('activity.error', api, { error: api.content?.error?.message }));
+  listener.on('flow.take', (api) => journal('flow.take', api));
+  listener.on('activity.timer', (api) => {
+    if (api.content.isResumed) return;
+    journal('timer.scheduled', api, { dueAt: api.content.expireAt, expression: api.content[api.content.timerType] ?? null, provisional: Boolean(api.content.provisional) });
+  });
+  listener.on('activity.timeout', (api) => {
+    if (api.content.state === 'cancel') return;
+    journal('timer.fired', api, { dueAt: api.content.expireAt });
+  });
+  listener.on('activity.wait', (api) => {
+    if (api.type !== 'bpmn:UserTask') {
+      if (!api.content.isRecovered) journal('activity.wait', api);
+      return;
+    }
+    slot.waiting.set(api.executionId, api);
+    if (api.content.isRecovered) return;
+    const task = taskFromWait(slot.session, api);
+    slot.session.newTasks.push(task);
+    journal('activity.wait', api, { taskId: task.id, dueAt: task.due_at ?? null, candidateGroups: task.candidate_groups });
+  });
+  listener.on('process.end', (api) => journal('process.end', api));
+  engine.on('end', () => {
+    slot.session.ended = true;
+  });
+  engine.on('error', (err: Error) => {
+    slot.session.engineError = err;
+  });
+  return listener;
+}
+
+function taskFromWait(session: Session, api: ActivityApi): NewTask {
+  const input = session.input;
+  const attrs = input.definition.row.elements.userTasks[api.id] ?? {};
+  const resolve = (v?: string) => (v ? String(api.environment.resolveExpression(v, api) ?? '') : '');
+  const list = (v?: string) =>
+    resolve(v)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  let due_at: Date | null = null;
+  let due_provisional = false;
+  const dueExpr = attrs.dueDate ? resolve(attrs.dueDate).trim() : '';
+  if (dueExpr) {
+    const r = session.deps.deadlines.compute(input.countyId, dueExpr, input.now, cleanVariables(api.environment.variables));
+    due_at = r.due;
+    due_provisional = r.provisional;
+  }
+  return {
+    id: randomUUID(),
+    instance_id: input.instanceId,
+    county_id: input.countyId,
+    execution_id: api.executionId,
+    element_id: api.id,
+    name: attrs.name ?? api.name ?? null,
+    candidate_groups: list(attrs.candidateGroups),
+    candidate_users: list(attrs.candidateUsers),
+    assignee: resolve(attrs.assignee) || null,
+    form_key: attrs.formKey ?? null,
+    due_at,
+    due_expression: dueExpr || null,
+    due_provisional,
+    status: 'open',
+    created_at: input.now,
+  };
+}
+
+/** Lets the engine run until no service call is in flight. Engine execution itself is synchronous. */
+async function settle(session: Session): Promise<void> {
+  for (let i = 0; i < 10_000; i++) {
+    if (session.pending.size) await Promise.allSettled([...session.pending]);
+    await new Promise((r) => setImmediate(r));
+    if (!session.pending.size) return;
+  }
+  throw new Error('the instance did not settle (a service never answered)');
+}
+
+/** Reads the engine after the step: status, state, and the differences to write. */
+async function finish(slot: EngineSlot, partial: Partial<StepResult>): Promise<StepResult> {
+  const session = slot.session;
+  if (session.abortError) throw session.abortError;
+  const input = session.input;
+  const engine = slot.engine;
+  const state = await engine.getState();
+  for (const d of state.definitions ?? []) delete d.source;
+  const timersNow = pendingTimers(engine.environment.timers as never);
+  const waitingNow = waitingUserTasks(engine);
+
+  let status: InstanceStatus = 'running';
+  let incident: string | null = null;
+  if (session.engineError) {
+    status = 'failed';
+    incident = session.engineError.message;
+    session.journal.push({ type: 'instance.failed', actor: 'system', data: { error: incident } });
+  } else if (session.ended || engine.state === 'idle') {
+    status = 'completed';
+    session.journal.push({ type: 'instance.completed', actor: 'system' });
+  }
+
+  // Tasks: any open task whose activity no longer waits was ended by something else (an interrupting
+  // timer, an error, the end of the process): it is cancelled.
+  const stillWaiting = status === 'running' ? waitingNow : new Set<string>();
+  const open = [
+    ...input.openTasks.map((t) => ({ taskId: t.id, executionId: t.execution_id, elementId: t.element_id })),
+    ...session.newTasks.map((t) => ({ taskId: t.id, executionId: t.execution_id, elementId: t.element_id })),
+  ].filter((t) => t.executionId !== session.completed?.executionId);
+  const cancel = open.filter((t) => !stillWaiting.has(t.executionId)).map((t) => ({ taskId: t.taskId, elementId: t.elementId }));
+  for (const c of cancel) session.journal.push({ type: 'task.cancelled', elementId: c.elementId, elementType: 'bpmn:UserTask', actor: 'system', data: { taskId: c.taskId } });
+
+  // Timers: the rows are exactly the timers the engine now waits on.
+  const live: PendingTimer[] = status === 'running' ? timersNow : [];
+  const liveIds = new Set(live.map((t) => t.executionId));
+  const known = new Set(input.timerRows.map((t) => t.execution_id));
+
+  return {
+    status,
+    incident,
+    state: status === 'completed' ? null : state,
+    variables: processVariables(state),
+    tasks: {
+      insert: session.newTasks,
+      complete: session.completed ? { taskId: session.completed.taskId, output: session.completed.output } : undefined,
+      cancel,
+    },
+    timers: {
+      delete: input.timerRows.filter((t) => !liveIds.has(t.execution_id)).map((t) => t.id),
+      insert: live
+        .filter((t) => !known.has(t.executionId))
+        .map((t) => ({
+          id: randomUUID(),
+          instance_id: input.instanceId,
+          county_id: input.countyId,
+          execution_id: t.executionId,
+          element_id: t.elementId,
+          expression: t.expression ?? null,
+          due_at: t.expireAt,
+          provisional: t.provisional,
+          created_at: input.now,
+        })),
+    },
+    outbox: session.outbox,
+    effects: session.effects,
+    journal: session.journal,
+    ...partial,
+  };
+}
+
+/** Every activity the engine waits on now, inside sub-processes too. */
+function postponed(engine: Engine): ActivityApi[] {
+  const out: ActivityApi[] = [];
+  const visit = (list: ActivityApi[]) => {
+    for (const a of list) {
+      out.push(a);
+      if (a.type === 'bpmn:SubProcess' && typeof a.getPostponed === 'function') visit(a.getPostponed().filter((x: ActivityApi) => x !== a));
+    }
+  };
+  visit((engine.execution?.getPostponed() ?? []) as ActivityApi[]);
+  return out;
+}
+
+/** executionIds of the user tasks the engine waits on now. */
+export function waitingUserTasks(engine: Engine): Set<string> {
+  return new Set(postponed(engine).filter((a) => a.type === 'bpmn:UserTask').map((a) => a.executionId));
+}
+
+const STATE_NOISE = new Set(['fields', 'content', 'properties']);
+
+/** Process variables from an engine state, without the engine's own bookkeeping keys. */
+export function processVariables(state: { definitions?: Array<{ execution?: { processes?: Array<{ environment?: { variables?: Record<string, unknown> } }> } }> }): Record<string, unknown> {
+  const vars = state.definitions?.[0]?.execution?.processes?.[0]?.environment?.variables ?? {};
+  return cleanVariables(vars);
+}
+
+function cleanVariables(vars: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(vars ?? {})) if (!STATE_NOISE.has(k)) out[k] = v;
+  return out;
+}

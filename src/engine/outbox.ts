@@ -1,0 +1,82 @@
+/**
+ * The outbox table: its only writer. A step writes its notifications here in its own transaction
+ * (src/engine/commit.ts); the dispatcher (src/notifications/dispatch.ts) claims due rows with a lease,
+ * delivers them and marks them, at least once; the idempotency key lets a receiver drop a repeat.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { OutboxRow } from '../db/tables';
+import type { OutboxMessage } from './services';
+
+type Db = Knex | Knex.Transaction;
+
+export async function insertOutbox(trx: Db, instance: { id: string; countyId: string }, messages: Array<OutboxMessage & { idempotencyKey: string }>, at: Date): Promise<void> {
+  if (!messages.length) return;
+  await trx('outbox')
+    .insert(
+      messages.map((m) => ({
+        id: randomUUID(),
+        idempotency_key: m.idempotencyKey,
+        instance_id: instance.id,
+        county_id: instance.countyId,
+        topic: m.topic,
+        recipients: JSON.stringify(m.recipients),
+        body: m.body,
+        payload: JSON.stringify(m.payload ?? {}),
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: new Date(),
+        created_at: at,
+      })),
+    )
+    .onConflict('idempotency_key')
+    .ignore();
+}
+
+/** Claims up to `limit` rows due for delivery (wall time) under a lease of `leaseMs`. */
+export async function claimDue(db: Knex, nodeId: string, limit: number, wall: Date, leaseMs: number): Promise<OutboxRow[]> {
+  return db('outbox')
+    .whereIn(
+      'id',
+      db('outbox')
+        .select('id')
+        .where({ status: 'pending' })
+        .andWhere('next_attempt_at', '<=', wall)
+        .andWhere((q) => q.whereNull('locked_until').orWhere('locked_until', '<', wall))
+        .orderBy('next_attempt_at')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .update({ locked_by: nodeId, locked_until: new Date(wall.getTime() + leaseMs) })
+    .returning('*');
+}
+
+export async function markDelivered(db: Db, row: OutboxRow, wall: Date): Promise<void> {
+  await db('outbox').where({ id: row.id }).update({ status: 'delivered', delivered_at: wall, attempts: row.attempts + 1, locked_by: null, locked_until: null, last_error: null });
+}
+
+export async function markFailed(db: Db, row: OutboxRow, r: { attempts: number; dead: boolean; error: string; nextAttemptAt: Date }): Promise<void> {
+  await db('outbox')
+    .where({ id: row.id })
+    .update({ status: r.dead ? 'dead' : 'pending', attempts: r.attempts, last_error: r.error.slice(0, 500), next_attempt_at: r.nextAttemptAt, locked_by: null, locked_until: null });
+}
+
+export interface OutboxFilter {
+  counties: string[] | '*';
+  status?: string;
+  limit: number;
+  offset: number;
+}
+
+/** Notifications for administrators: newest first, without bodies (they may quote a citizen). */
+export async function listOutbox(db: Db, f: OutboxFilter) {
+  const q = db('outbox');
+  if (f.counties !== '*') q.whereIn('county_id', f.counties);
+  if (f.status) q.where({ status: f.status });
+  return q
+    .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }])
+    .limit(f.limit)
+    .offset(f.offset)
+    .select('id', 'county_id as county', 'instance_id as instanceId', 'topic', 'recipients', 'status', 'attempts', 'last_error as lastError', 'created_at as createdAt', 'delivered_at as deliveredAt');
+}

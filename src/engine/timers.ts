@@ -1,0 +1,119 @@
+/**
+ * The timers table: its only writer, and the scheduler job that fires due timers.
+ *
+ * Every timer an instance waits on is a row with its due instant (the engine never calls setTimeout).
+ * Every server process claims due rows with FOR UPDATE SKIP LOCKED and a lease (wall time), so several
+ * processes share the work and a process that dies mid-way releases it when the lease ends. A timer
+ * months away is a row like any other.
+ */
+import type { Knex } from 'knex';
+import type { Clock } from '../clock';
+import type { TimerRow } from '../db/tables';
+import type { Logger } from '../log';
+import type { NewTimer } from './drive';
+
+type Db = Knex | Knex.Transaction;
+
+export type TimerSnapshot = Pick<TimerRow, 'id' | 'execution_id' | 'due_at'>;
+
+export async function timersOf(trx: Db, instanceId: string): Promise<TimerSnapshot[]> {
+  return trx<TimerRow>('timers').where({ instance_id: instanceId }).select('id', 'execution_id', 'due_at');
+}
+
+export async function findTimer(db: Db, id: string): Promise<TimerRow | undefined> {
+  return db<TimerRow>('timers').where({ id }).first();
+}
+
+export async function insertTimers(trx: Db, timers: NewTimer[]): Promise<void> {
+  if (!timers.length) return;
+  await trx('timers').insert(timers).onConflict(['instance_id', 'execution_id']).ignore();
+}
+
+export async function deleteTimers(trx: Db, ids: string[]): Promise<void> {
+  if (ids.length) await trx('timers').whereIn('id', ids).delete();
+}
+
+/**
+ * New due instants after a calendar correction, one statement per batch; a row whose due instant changed
+ * meanwhile (old_due differs) is skipped. Answers the ids written.
+ */
+export async function moveDueInstants(trx: Knex.Transaction, batch: Array<{ id: string; old: Date; new: Date; provisional: boolean }>): Promise<Set<string>> {
+  if (!batch.length) return new Set();
+  const values = batch.map(() => '(?::uuid, ?::timestamptz, ?::timestamptz, ?::boolean)').join(', ');
+  const res = await trx.raw(
+    `update timers as t set due_at = v.due_at, provisional = v.provisional
+     from (values ${values}) as v(id, old_due, due_at, provisional)
+     where t.id = v.id and t.due_at = v.old_due
+     returning t.id`,
+    batch.flatMap((c) => [c.id, c.old.toISOString(), c.new.toISOString(), c.provisional]),
+  );
+  return new Set((res.rows ?? res).map((r: { id: string }) => r.id));
+}
+
+export interface TimerJobOptions {
+  nodeId: string;
+  batchSize: number;
+  leaseMs: number;
+}
+
+/** Claims due timers and fires each in its own step (`fire`: the runner). */
+export class TimerJob {
+  readonly name = 'timers';
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly clock: Clock,
+    private readonly fire: (timerId: string) => Promise<boolean>,
+    private readonly opts: TimerJobOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  run(): Promise<number> {
+    return this.fireDue();
+  }
+
+  /** Claims a batch of due timers (lease) and fires each in its own step. Returns how many fired. */
+  async fireDue(limit = this.opts.batchSize): Promise<number> {
+    const now = this.clock.now();
+    const wall = new Date();
+    const claimed: Pick<TimerRow, 'id' | 'instance_id'>[] = await this.knex('timers')
+      .whereIn(
+        'id',
+        this.knex('timers')
+          .select('id')
+          .where('due_at', '<=', now)
+          .andWhere((q) => q.whereNull('locked_until').orWhere('locked_until', '<', wall))
+          .orderBy('due_at')
+          .limit(limit)
+          .forUpdate()
+          .skipLocked(),
+      )
+      .update({ locked_by: this.opts.nodeId, locked_until: new Date(wall.getTime() + this.opts.leaseMs) })
+      .returning(['id', 'instance_id']);
+    let fired = 0;
+    for (const t of claimed) {
+      try {
+        if (await this.fire(t.id)) fired++;
+        await this.knex('timers').where({ id: t.id, locked_by: this.opts.nodeId }).update({ locked_by: null, locked_until: null });
+      } catch (err) {
+        const attempts = await this.knex('timers').where({ id: t.id }).increment('attempts', 1).returning('attempts');
+        const n = Number(attempts[0]?.attempts ?? 1);
+        const backoff = Math.min(2 ** n * 1000, 10 * 60_000);
+        await this.knex('timers').where({ id: t.id }).update({ locked_by: null, locked_until: new Date(Date.now() + backoff) });
+        this.logger.warn(`timer ${t.id} of instance ${t.instance_id} did not fire (attempt ${n}): ${(err as Error).message}`);
+      }
+    }
+    return fired;
+  }
+
+  /** Fires every timer that is due now, including timers that become due through the firing itself. */
+  async drain(maxRounds = 100): Promise<number> {
+    let total = 0;
+    for (let i = 0; i < maxRounds; i++) {
+      const n = await this.fireDue(500);
+      total += n;
+      if (!n) break;
+    }
+    return total;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Wiring only: the services of the core (built outside Nest, in src/core.ts) offered to the controllers
+ * by their classes, the guard and the error filter.
+ */
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { Users } from '../auth/users';
+import { CalendarService } from '../calendar/calendar.service';
+import { CaseService } from '../cases/cases.service';
+import { Health } from '../health';
+import { ComplaintService } from '../intake/complaints.service';
+import { DefaultRatings } from '../intake/default-ratings';
+import { EvaluationService } from '../intake/evaluations.service';
+import { ServiceCaseService } from '../intake/service-cases.service';
+import { OutboxService } from '../notifications/outbox.service';
+import { ClockService } from '../workflow/clock.service';
+import { DeploymentService } from '../workflow/deployments.service';
+import { InstanceService } from '../workflow/instances.service';
+import { TaskService } from '../workflow/tasks.service';
+import { CalendarsController } from './calendars.controller';
+import { CasesController } from './cases.controller';
+import { ClockController } from './clock.controller';
+import { ComplaintsController } from './complaints.controller';
+import { DefaultRatingsController } from './default-ratings.controller';
+import { DefinitionsController } from './definitions.controller';
+import { EvaluationsController } from './evaluations.controller';
+import { ErrorFilter } from './error.filter';
+import { AuthGuard } from './guard';
+import { HealthController } from './health.controller';
+import { InstancesController } from './instances.controller';
+import { OutboxController } from './outbox.controller';
+import { ServiceCasesController } from './service-cases.controller';
+import { TasksController } from './tasks.controller';
+import { UsersController } from './users.controller';
+
+/** The services the HTTP layer calls (src/core.ts builds them). */
+export interface AppServices {
+  health: Health;
+  users: Users;
+  deployments: DeploymentService;
+  instances: InstanceService;
+  tasks: TaskService;
+  clockControl: ClockService;
+  outbox: OutboxService;
+  calendars: CalendarService;
+  serviceCases: ServiceCaseService;
+  evaluations: EvaluationService;
+  defaults: DefaultRatings;
+  complaints: ComplaintService;
+  cases: CaseService;
+}
+
+@Module({})
+export class AppModule {
+  static forServices(core: AppServices): DynamicModule {
+    const services: Array<[abstract new (...a: never[]) => unknown, unknown]> = [
+      [Health, core.health],
+      [Users, core.users],
+      [DeploymentService, core.deployments],
+      [InstanceService, core.instances],
+      [TaskService, core.tasks],
+      [ClockService, core.clockControl],
+      [OutboxService, core.outbox],
+      [CalendarService, core.calendars],
+      [ServiceCaseService, core.serviceCases],
+      [EvaluationService, core.evaluations],
+      [DefaultRatings, core.defaults],
+      [ComplaintService, core.complaints],
+      [CaseService, core.cases],
+    ];
+    return {
+      module: AppModule,
+      controllers: [
+        HealthController,
+        DefinitionsController,
+        InstancesController,
+        TasksController,
+        ClockController,
+        UsersController,
+        OutboxController,
+        CalendarsController,
+        ServiceCasesController,
+        EvaluationsController,
+        DefaultRatingsController,
+        ComplaintsController,
+        CasesController,
+      ],
+      providers: [
+        ...services.map(([provide, useValue]) => ({ provide, useValue })),
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,77 @@
+import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import type { User } from '../auth/access';
+import { ValidationError } from '../errors';
+import type { FormSchema } from '../tenants';
+import { DeploymentService } from '../workflow/deployments.service';
+import { CurrentUser, Roles } from './guard';
+import { strParam } from './params';
+
+@ApiTags('definitions')
+@ApiBearerAuth()
+@Controller('api/v1')
+export class DefinitionsController {
+  constructor(private readonly deployments: DeploymentService) {}
+
+  @Get('definitions')
+  @ApiOperation({ summary: 'Deployed process definitions (latest version of each, or all versions with versions=all)' })
+  async list(@CurrentUser() user: User, @Query() q: Record<string, string>) {
+    const items = await this.deployments.list(user, { countyId: strParam(q.county, 'county', 64), processKey: strParam(q.processKey, 'processKey'), allVersions: q.versions === 'all' });
+    return { items };
+  }
+
+  @Get('definitions/:id')
+  @ApiOperation({ summary: 'One definition version, with its BPMN XML' })
+  get(@CurrentUser() user: User, @Param('id') id: string) {
+    return this.deployments.get(user, id);
+  }
+
+  @Post('counties/:county/deployments')
+  @HttpCode(201)
+  @Roles('process-admin')
+  @ApiOperation({ summary: 'Deploy a diagram for a county: application/xml body, multipart (a .bpmn file and optional form .json files), or JSON {xml, fileName, forms}' })
+  async deploy(@CurrentUser() user: User, @Param('county') county: string, @Req() req: FastifyRequest) {
+    const { xml, fileName, forms } = await readDiagram(req);
+    const r = await this.deployments.deployAs(user, county, xml, fileName, forms);
+    return { ...r.definition, created: r.created };
+  }
+}
+
+/** Reads a diagram from an XML body, a multipart upload or a JSON body. */
+async function readDiagram(req: FastifyRequest): Promise<{ xml: string; fileName: string | null; forms: Record<string, FormSchema> }> {
+  const type = String(req.headers['content-type'] ?? '');
+  if (type.startsWith('multipart/form-data')) {
+    let xml: string | undefined;
+    let fileName: string | null = null;
+    const forms: Record<string, FormSchema> = {};
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    for await (const part of (req as any).parts()) {
+      if (part.type !== 'file') continue;
+      const text = (await part.toBuffer()).toString('utf8');
+      if (/\.json$/i.test(part.filename)) {
+        try {
+          forms[part.filename.replace(/\.json$/i, '')] = JSON.parse(text);
+        } catch {
+          throw new ValidationError(`${part.filename} is not valid JSON`, { field: part.filename, reason: 'is not valid JSON' });
+        }
+      } else if (xml === undefined) {
+        xml = text;
+        fileName = part.filename;
+      }
+    }
+    if (xml === undefined) throw new ValidationError('the upload holds no .bpmn file', { field: 'file', reason: 'is missing' });
+    return { xml, fileName, forms };
+  }
+  const body = req.body as unknown;
+  if (typeof body === 'string') return { xml: body, fileName: null, forms: {} };
+  if (body && typeof body === 'object') {
+    const b = body as { xml?: unknown; fileName?: unknown; forms?: unknown };
+    if (typeof b.xml !== 'string') throw new ValidationError('send the diagram as application/xml, as multipart, or as JSON {"xml": "..."}', { field: 'xml', reason: 'is missing' });
+    if (b.forms !== undefined && (typeof b.forms !== 'object' || b.forms === null || Array.isArray(b.forms))) {
+      throw new ValidationError('forms must be an object of formKey → JSON schema', { field: 'forms', reason: 'must be an object of formKey → JSON schema' });
+    }
+    return { xml: b.xml, fileName: typeof b.fileName === 'string' ? b.fileName : null, forms: (b.forms as Record<string, FormSchema>) ?? {} };
+  }
+  throw new ValidationError('the body is empty; send the BPMN XML', { field: 'body', reason: 'is empty' });
+}

@@ -1,0 +1,15 @@
+/** Notifications for administrators: what waits, what was delivered, what is dead. */
+import type { Knex } from 'knex';
+import { User, visibleCounties } from '../auth/access';
+import { listOutbox } from '../engine/outbox';
+import { page } from '../paging';
+
+export class OutboxService {
+  constructor(private readonly knex: Knex) {}
+
+  async list(user: User, f: { status?: string; limit?: number; offset?: number }) {
+    const p = page(f.limit, f.offset);
+    const items = await listOutbox(this.knex, { counties: visibleCounties(user), status: f.status, ...p });
+    return { items, ...p };
+  }
+}

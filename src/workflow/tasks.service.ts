@@ -1,0 +1,251 @@
+/**
+ * The user-task inbox: list, read, claim, unclaim, complete, comment. Completing a task is an engine
+ * step (src/engine/runner.ts); claiming, unclaiming and commenting change the task row (or add a
+ * comment) and write their journal row in the same transaction. This module is the only writer of
+ * task_comments.
+ */
+import Ajv, { ErrorObject } from 'ajv';
+import type { Knex } from 'knex';
+import { User, assertCounty, canSeeCounty, isAdmin, mayActOnTask, visibleCounties } from '../auth/access';
+import type { Clock } from '../clock';
+import { appendJournal, currentRevision } from '../db/journal';
+import type { InstanceRow, TaskRow } from '../db/tables';
+import type { DefinitionStore } from '../engine/definition-store';
+import type { Runner } from '../engine/runner';
+import * as taskRows from '../engine/tasks';
+import { ConflictError, FieldError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import { isUuid } from '../ids';
+import { page } from '../paging';
+
+export interface TaskFilter {
+  county?: string;
+  candidateGroup?: string;
+  assignee?: string;
+  instanceId?: string;
+  businessKey?: string;
+  overdue?: boolean;
+  status?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface TaskView {
+  id: string;
+  instanceId: string;
+  county: string;
+  businessKey: string | null;
+  processKey: string;
+  elementId: string;
+  name: string | null;
+  candidateGroups: string[];
+  candidateUsers: string[];
+  assignee: string | null;
+  formKey: string | null;
+  dueAt: Date | null;
+  dueExpression: string | null;
+  dueProvisional: boolean;
+  overdue: boolean;
+  status: string;
+  createdAt: Date;
+  claimedAt: Date | null;
+  completedAt: Date | null;
+  completedBy: string | null;
+}
+
+type TaskJoined = TaskRow & { business_key: string | null; process_key: string; definition_id: string };
+
+export class TaskService {
+  private readonly ajv = new Ajv({ allErrors: true, strict: false });
+  private readonly validators = new Map<string, ReturnType<Ajv['compile']>>();
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly runner: Runner,
+    private readonly clock: Clock,
+    private readonly definitions: DefinitionStore,
+  ) {}
+
+  async list(user: User, f: TaskFilter): Promise<{ items: TaskView[]; total: number; limit: number; offset: number }> {
+    const { limit, offset } = page(f.limit, f.offset);
+    const q = this.knex('tasks as t').join('process_instances as i', 'i.id', 't.instance_id');
+    const counties = visibleCounties(user);
+    if (counties !== '*') q.whereIn('t.county_id', counties);
+    if (f.county) q.where('t.county_id', f.county);
+    q.where('t.status', f.status ?? 'open');
+    if (f.instanceId) q.where('t.instance_id', f.instanceId);
+    if (f.businessKey) q.where('i.business_key', f.businessKey);
+    if (f.assignee) q.where('t.assignee', f.assignee);
+    if (f.candidateGroup) q.whereRaw('t.candidate_groups @> ?::jsonb', [JSON.stringify([f.candidateGroup])]);
+    if (f.overdue !== undefined) {
+      const now = this.clock.now();
+      if (f.overdue) q.whereNotNull('t.due_at').where('t.due_at', '<', now);
+      else q.where((w) => w.whereNull('t.due_at').orWhere('t.due_at', '>=', now));
+    }
+    const [{ count }] = await q.clone().count<{ count: string | number }[]>('t.id as count');
+    const rows: TaskJoined[] = await q
+      .select('t.*', 'i.business_key', 'i.process_key', 'i.definition_id')
+      .orderBy([{ column: 't.due_at', order: 'asc', nulls: 'last' }, { column: 't.created_at' }, { column: 't.id' }])
+      .limit(limit)
+      .offset(offset);
+    return { items: rows.map((r) => this.view(r)), total: Number(count), limit, offset };
+  }
+
+  async get(user: User, id: string): Promise<TaskView & { variables: Record<string, unknown>; form: unknown }> {
+    const row = await this.load(user, id);
+    const instance = await this.knex<InstanceRow>('process_instances').where({ id: row.instance_id }).first();
+    const schema = row.form_key ? await this.formSchema(row.definition_id, row.form_key) : undefined;
+    const vars = instance?.variables ?? {};
+    const fields = schema?.properties ? Object.keys(schema.properties) : undefined;
+    const variables = fields ? Object.fromEntries(Object.entries(vars).filter(([k]) => fields.includes(k) || k.startsWith('case'))) : vars;
+    return { ...this.view(row), variables, form: schema ?? null };
+  }
+
+  async claim(user: User, id: string): Promise<TaskView> {
+    const row = await this.load(user, id);
+    this.assertMayAct(user, row);
+    if (row.status !== 'open') throw new ConflictError(`Task ${id} is ${row.status}`, { field: 'task', reason: `is ${row.status}`, status: row.status }, 'task_not_open');
+    const now = this.clock.now();
+    await this.knex.transaction(async (trx) => {
+      if (!(await taskRows.claim(trx, id, user.id, now))) {
+        const cur = await taskRows.findTask(trx, id);
+        throw new ConflictError(`Task ${id} is claimed by ${cur?.assignee}`, { field: 'task', reason: `is claimed by ${cur?.assignee}`, assignee: cur?.assignee }, 'task_claimed');
+      }
+      await this.journal(trx, row, 'task.claimed', user.id, { taskId: id });
+    });
+    return this.view({ ...row, assignee: user.id, claimed_at: now });
+  }
+
+  async unclaim(user: User, id: string): Promise<TaskView> {
+    const row = await this.load(user, id);
+    if (row.status !== 'open') throw new ConflictError(`Task ${id} is ${row.status}`, { field: 'task', reason: `is ${row.status}`, status: row.status }, 'task_not_open');
+    if (row.assignee && row.assignee !== user.id && !isAdmin(user)) {
+      throw new ConflictError(`Task ${id} is claimed by ${row.assignee}`, { field: 'task', reason: `is claimed by ${row.assignee}`, assignee: row.assignee }, 'task_claimed');
+    }
+    await this.knex.transaction(async (trx) => {
+      await taskRows.unclaim(trx, id);
+      await this.journal(trx, row, 'task.unclaimed', user.id, { taskId: id });
+    });
+    return this.view({ ...row, assignee: null, claimed_at: null });
+  }
+
+  async complete(user: User, id: string, variables: unknown): Promise<TaskView> {
+    if (variables === undefined || variables === null) variables = {};
+    if (typeof variables !== 'object' || Array.isArray(variables)) throw new ValidationError('variables must be a JSON object', { field: 'variables', reason: 'must be a JSON object' });
+    const row = await this.load(user, id);
+    this.assertMayAct(user, row);
+    if (row.status !== 'open') {
+      throw new ConflictError(`Task ${id} is ${row.status}${row.completed_by ? ` (by ${row.completed_by})` : ''}`, { field: 'task', reason: `is ${row.status}`, status: row.status }, 'task_not_open');
+    }
+    if (row.assignee && row.assignee !== user.id && !isAdmin(user)) {
+      throw new ConflictError(`Task ${id} is claimed by ${row.assignee}`, { field: 'task', reason: `is claimed by ${row.assignee}`, assignee: row.assignee }, 'task_claimed');
+    }
+    if (row.form_key) await this.validateForm(row.definition_id, row.form_key, variables as Record<string, unknown>);
+    const { task } = await this.runner.complete(row, user.id, variables as Record<string, unknown>, { overrideAssignee: isAdmin(user) });
+    return this.view({ ...row, ...task });
+  }
+
+  async comments(user: User, id: string) {
+    await this.load(user, id);
+    return this.knex('task_comments').where({ task_id: id }).orderBy('id').select('id', 'author', 'body', 'created_at as createdAt');
+  }
+
+  async addComment(user: User, id: string, body: unknown) {
+    const row = await this.load(user, id);
+    if (typeof body !== 'string' || !body.trim()) throw new ValidationError('body must be a non-empty text', { field: 'body', reason: 'must be a non-empty text' });
+    if (body.length > 4000) throw new ValidationError('body must be at most 4000 characters', { field: 'body', reason: 'is longer than 4000 characters' });
+    const now = this.clock.now();
+    return this.knex.transaction(async (trx) => {
+      const [c] = await trx('task_comments').insert({ task_id: id, author: user.id, body, created_at: now }).returning(['id', 'author', 'body', 'created_at as createdAt']);
+      await this.journal(trx, row, 'task.commented', user.id, { taskId: id, commentId: Number(c.id) });
+      return { ...c, id: Number(c.id) };
+    });
+  }
+
+  private async load(user: User, id: string): Promise<TaskJoined> {
+    if (!isUuid(id)) throw new NotFoundError(`No task ${id}`);
+    const row = await this.joined(id);
+    if (!row || !canSeeCounty(user, row.county_id)) throw new NotFoundError(`No task ${id}`);
+    assertCounty(user, row.county_id, 'task');
+    return row;
+  }
+
+  private async joined(id: string): Promise<TaskJoined | undefined> {
+    return this.knex('tasks as t').join('process_instances as i', 'i.id', 't.instance_id').where('t.id', id).first('t.*', 'i.business_key', 'i.process_key', 'i.definition_id');
+  }
+
+  private assertMayAct(user: User, row: TaskRow): void {
+    if (!mayActOnTask(user, row)) {
+      throw new ForbiddenError(`Task ${row.id} is for ${[...row.candidate_groups, ...row.candidate_users].join(', ') || row.assignee}; you are not among them`);
+    }
+  }
+
+  private async formSchema(definitionId: string, formKey: string) {
+    const def = await this.definitions.get(definitionId);
+    return def.row.elements.forms?.[formKey];
+  }
+
+  private async validateForm(definitionId: string, formKey: string, variables: Record<string, unknown>): Promise<void> {
+    const cacheKey = `${definitionId}:${formKey}`;
+    let validate = this.validators.get(cacheKey);
+    if (!validate) {
+      const schema = await this.formSchema(definitionId, formKey);
+      if (!schema) return;
+      validate = this.ajv.compile(schema);
+      this.validators.set(cacheKey, validate);
+    }
+    if (!validate(variables)) {
+      const errors = (validate.errors ?? []).map(describeAjvError);
+      throw new ValidationError(`The form "${formKey}" is not filled in correctly: ${errors.map((e) => `${e.field}: ${e.reason}`).join('; ')}`, errors, 'form_invalid');
+    }
+  }
+
+  private async journal(trx: Knex.Transaction, row: TaskRow, type: string, actor: string, data: Record<string, unknown>) {
+    await appendJournal(trx, [
+      {
+        instanceId: row.instance_id,
+        countyId: row.county_id,
+        revision: await currentRevision(trx, row.instance_id),
+        type,
+        elementId: row.element_id,
+        elementType: 'bpmn:UserTask',
+        actor,
+        data,
+        at: this.clock.now(),
+      },
+    ]);
+  }
+
+  private view(r: TaskJoined): TaskView {
+    const now = this.clock.nowMs();
+    return {
+      id: r.id,
+      instanceId: r.instance_id,
+      county: r.county_id,
+      businessKey: r.business_key,
+      processKey: r.process_key,
+      elementId: r.element_id,
+      name: r.name,
+      candidateGroups: r.candidate_groups,
+      candidateUsers: r.candidate_users,
+      assignee: r.assignee,
+      formKey: r.form_key,
+      dueAt: r.due_at,
+      dueExpression: r.due_expression,
+      dueProvisional: r.due_provisional,
+      overdue: r.status === 'open' && !!r.due_at && new Date(r.due_at).getTime() < now,
+      status: r.status,
+      createdAt: r.created_at,
+      claimedAt: r.claimed_at,
+      completedAt: r.completed_at,
+      completedBy: r.completed_by,
+    };
+  }
+}
+
+function describeAjvError(e: ErrorObject): FieldError {
+  const base = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  if (e.keyword === 'required') return { field: [base, (e.params as { missingProperty: string }).missingProperty].filter(Boolean).join('.'), reason: 'is required' };
+  if (e.keyword === 'additionalProperties') return { field: [base, (e.params as { additionalProperty: string }).additionalProperty].filter(Boolean).join('.'), reason: 'is not a field of this form' };
+  if (e.keyword === 'enum') return { field: base, reason: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` };
+  return { field: base || '(form)', reason: e.message ?? e.keyword };
+}
