@@ -10,6 +10,8 @@ export interface AppConfig {
   dataDir: string;
   processesDir: string;
   templatesDir: string;
+  /** The browser pages: ui/pages (HTML shells) and dist/ui/assets (the bundles `npm run build` writes). */
+  uiDir: string;
   /** `PUT /api/v1/admin/clock` allowed (never in production). */
   clockControl: boolean;
   /** Scheduler poll interval for due timers and outbox rows. */
@@ -70,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dataDir: path.resolve(env.DATA_DIR ?? path.join(root, 'data')),
     processesDir: path.resolve(env.PROCESSES_DIR ?? path.join(root, 'processes')),
     templatesDir: path.resolve(env.TEMPLATES_DIR ?? path.join(root, 'templates')),
+    uiDir: path.join(root, 'ui'),
     clockControl,
     pollIntervalMs: int(env, 'POLL_INTERVAL_MS', 500, 10),
     timerBatchSize: int(env, 'TIMER_BATCH_SIZE', 50, 1),

@@ -41,7 +41,7 @@ async function main() {
   const lines = [
     '',
     `  政务服务“好差评” workflow server is up: ${url}`,
-    `  API docs:  ${url}/docs      health: ${url}/health`,
+    `  API docs:  ${url}/docs      health: ${url}/health      pages: ${url}/ui`,
     `  database:  ${core.db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`,
     `  counties:  ${core.tenants.list().map((t) => `${t.id} (${t.name})`).join(', ')}`,
   ];

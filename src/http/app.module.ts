@@ -31,10 +31,12 @@ import { InstancesController } from './instances.controller';
 import { OutboxController } from './outbox.controller';
 import { ServiceCasesController } from './service-cases.controller';
 import { TasksController } from './tasks.controller';
+import { UiController, UI_DIR } from './ui.controller';
 import { UsersController } from './users.controller';
 
 /** The services the HTTP layer calls (src/core.ts builds them). */
 export interface AppServices {
+  config: { uiDir: string };
   health: Health;
   users: Users;
   deployments: DeploymentService;
@@ -77,6 +79,7 @@ export class AppModule {
         TasksController,
         ClockController,
         UsersController,
+        UiController,
         OutboxController,
         CalendarsController,
         ServiceCasesController,
@@ -87,6 +90,7 @@ export class AppModule {
       ],
       providers: [
         ...services.map(([provide, useValue]) => ({ provide, useValue })),
+        { provide: UI_DIR, useValue: core.config.uiDir },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],

@@ -3,7 +3,9 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import * as path from 'node:path';
 import multipart from '@fastify/multipart';
+import fastifyStatic from '@fastify/static';
 import { AppModule, AppServices } from './app.module';
 import { MAX_DIAGRAM_BYTES } from '../engine/definitions';
 
@@ -14,6 +16,8 @@ export async function createApp(core: AppServices, opts: { logger?: false | Arra
   // Diagrams as XML, and 办件 registers as CSV, arrive as text.
   fastify.addContentTypeParser(['application/xml', 'text/xml', 'application/bpmn+xml', 'text/plain', 'text/csv'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   await app.register(multipart as never, { limits: { fileSize: MAX_DIAGRAM_BYTES, files: 50 } });
+  // The bundles of the browser pages (npm run build); src/http/ui.controller.ts serves the pages.
+  await app.register(fastifyStatic as never, { root: path.join(path.dirname(core.config.uiDir), 'dist', 'ui', 'assets'), prefix: '/ui/assets/', decorateReply: false });
   const doc = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -1,15 +1,22 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { User } from '../auth/access';
 import { NewUser, Users } from '../auth/users';
-import { Roles } from './guard';
+import { CurrentUser, Roles } from './guard';
 
 @ApiTags('admin')
 @ApiBearerAuth()
-@Controller('api/v1/admin/users')
+@Controller('api/v1')
 export class UsersController {
   constructor(private readonly users: Users) {}
 
-  @Post()
+  @Get('me')
+  @ApiOperation({ summary: 'Who the token belongs to: id, name, roles, counties, units' })
+  me(@CurrentUser() user: User) {
+    return user;
+  }
+
+  @Post('admin/users')
   @HttpCode(201)
   @Roles('admin')
   @ApiOperation({ summary: 'Create a user {id, name, roles, counties, units}; answers the bearer token once' })
