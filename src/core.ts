@@ -16,6 +16,7 @@ import { ServiceDefinition, ServiceRegistry } from './engine/services';
 import { InstanceService } from './instances/instance.service';
 import { notifyService } from './notifications/notify.service';
 import { setStatusService } from './cases/status.service';
+import { drawSampleService } from './cases/callback-sample';
 import { TemplateStore } from './notifications/templates';
 import { LogTransport, Transport, WebhookTransport } from './notifications/transports';
 import { Scheduler } from './scheduler/scheduler';
@@ -80,6 +81,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
     const services = new ServiceRegistry();
     services.register(notifyService(templates));
     services.register(setStatusService());
+    services.register(drawSampleService(tenants));
     for (const s of options.services ?? []) services.register(s);
 
     const deadlines = new CountyDeadlines(tenants, loadBundledCalendarData());
