@@ -219,6 +219,19 @@ describe('西双版纳州 复核纠正 (alongside the rectification)', () => {
   });
 });
 
+describe('西双版纳州 calendar: 泼水节 2026 not loaded', () => {
+  test('a deadline in April 2026 is provisional, and /health names the missing regional year', async () => {
+    const d = ctx.driver();
+    await d.clock('2026-04-08T10:00:00+08:00'); // Wednesday
+    const c = await d.start('xishuangbanna', 'xishuangbannaBadReview', 'XSBN-P-1', vars('2026-04-08T09:00:00+08:00'));
+    // 2 working days as far as is known (4/9, 4/10), but the prefecture's own days off for 2026 are missing.
+    expect(await c.task('forward')).toMatchObject({ dueAt: sh('2026-04-10 17:30'), dueProvisional: true });
+    const health = await d.api.get('/health');
+    expect(health.body.calendar.warnings).toContain('xishuangbanna 2026 not loaded (xishuangbanna)');
+    expect(health.body.calendar.warnings).not.toContain('national 2026 not loaded');
+  });
+});
+
 describe('西双版纳州 回访抽查 (seed 003 一(二)4: 随机抽取不低于20%)', () => {
   test('100 rectified cases over two months: in each month, after every draw, at least 20 % drawn; drawn cases get the callback survey', async () => {
     const d = ctx.driver();
