@@ -178,8 +178,15 @@ describe('bad-review cases over HTTP', () => {
       options: ['attitude-2', 'quality-5'],
       occurredAt: '2026-11-03 09:30',
     };
+    const statsBefore = (await centre.get(`${base}/stats`)).body;
     const r = await centre.post(`${base}/complaints`, body);
     expect(r.status).toBe(201);
+    // A complaint is a case, not a rating: left out of the bad-review figures, counted beside them.
+    const statsAfter = (await centre.get(`${base}/stats`)).body;
+    expect(statsAfter.badReviews.total).toBe(statsBefore.badReviews.total);
+    expect(statsAfter.badReviews.onSiteComplaints - statsBefore.badReviews.onSiteComplaints).toBe(1);
+    expect(statsAfter.badReviews.note).toContain('on-site complaints');
+    expect(statsAfter.cases.byKind['on-site'] - statsBefore.cases.byKind['on-site']).toBe(1);
     expect(r.body).toMatchObject({ kind: 'on-site', caseNo: 'C-4', unit: { id: 'unit-a', name: '受理测试局' }, staffName: '王小明', processKey: 'intakeOnSite', complainant: { name: '赵*', phone: '137****1234' } });
     const again = await centre.post(`${base}/complaints`, body);
     expect(again.status).toBe(201);
