@@ -232,12 +232,24 @@ export class AdminController {
   }
 
   @Get('outbox')
-  @ApiOperation({ summary: 'Notifications waiting, delivered or dead (status filter)' })
+  @ApiOperation({ summary: 'Notifications waiting, delivered or dead, each with the instance and business key (case) that wrote it; filters status, instanceId, businessKey' })
   async outbox(@CurrentUser() user: User, @Query() q: Record<string, string>) {
     assertRole(user, 'admin');
     const status = strParam(q.status, 'status', 16);
-    const rows = await this.core.db.knex('outbox').modify((b) => (status ? b.where({ status }) : b)).orderBy('created_at', 'desc').limit(intParam(q.limit, 'limit') ?? 50)
-      .select('id', 'county_id as county', 'topic', 'recipients', 'status', 'attempts', 'last_error as lastError', 'created_at as createdAt', 'delivered_at as deliveredAt');
+    const instanceId = strParam(q.instanceId, 'instanceId', 64);
+    const businessKey = strParam(q.businessKey, 'businessKey', 200);
+    // Each row names its case: the instance that wrote it and that instance's business key (the case id for cases from the intake).
+    const rows = await this.core.db
+      .knex('outbox as o')
+      .leftJoin('process_instances as i', 'i.id', 'o.instance_id')
+      .modify((b) => {
+        if (status) b.where('o.status', status);
+        if (instanceId) b.where('o.instance_id', instanceId);
+        if (businessKey) b.where('i.business_key', businessKey);
+      })
+      .orderBy('o.created_at', 'desc')
+      .limit(intParam(q.limit, 'limit') ?? 50)
+      .select('o.id', 'o.county_id as county', 'o.instance_id as instanceId', 'i.business_key as businessKey', 'o.topic', 'o.recipients', 'o.status', 'o.attempts', 'o.last_error as lastError', 'o.created_at as createdAt', 'o.delivered_at as deliveredAt');
     return { items: rows };
   }
 }
