@@ -17,6 +17,7 @@ import { InstanceService } from './instances/instance.service';
 import { notifyService } from './notifications/notify.service';
 import { setStatusService } from './cases/status.service';
 import { drawSampleService } from './cases/callback-sample';
+import { deductionTargetsService } from './cases/performance';
 import { TemplateStore } from './notifications/templates';
 import { LogTransport, Transport, WebhookTransport } from './notifications/transports';
 import { Scheduler } from './scheduler/scheduler';
@@ -82,6 +83,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
     services.register(notifyService(templates));
     services.register(setStatusService());
     services.register(drawSampleService(tenants));
+    services.register(deductionTargetsService(tenants));
     for (const s of options.services ?? []) services.register(s);
 
     const deadlines = new CountyDeadlines(tenants, loadBundledCalendarData());

@@ -15,7 +15,7 @@ const handoverForm = { complaintContent: '窗口工作人员服务态度生硬',
 const genuine = { genuine: true, reason: '工作人员答复生硬', realDemand: '希望耐心解释办理流程', evidence: '窗口视频', videoSaved: true };
 const rectification = { meetingHeld: true, responsiblePerson: '覃某某', investigation: '属实', measures: '约谈、培训', rectified: true, headReviewed: true };
 const report = { staffReception: '答复生硬', investigation: '属实', measures: '约谈、培训' };
-const performance = { performanceCategory: 'attitude', deductFrom: 'staff', deductionPoints: 2, rectificationAssessment: '按期整改' };
+const performance = { deductionPoints: 2, rectificationAssessment: '按期整改' };
 
 describe('融安县 system-pushed bad review (附件3)', () => {
   test('genuine, on time across National Day: same-day hand-over form and callback, 2+2 working days, 督查科 within 4 working days of receipt, satisfied, performance recorded', async () => {
@@ -59,7 +59,9 @@ describe('融安县 system-pushed bad review (附件3)', () => {
 
     const inst = await c.instance();
     expect(inst.status).toBe('completed');
-    expect(inst.variables).toMatchObject({ caseStatus: 'archived', satisfied: true, deductFrom: 'staff', performanceCategory: 'attitude' });
+    expect(inst.variables).toMatchObject({ caseStatus: 'archived', satisfied: true });
+    // 第十条: the rating's options (attitude-3, efficiency-3) put the points on the window's responsible person.
+    expect(inst.variables.deductions).toEqual([{ target: 'staff', categories: ['attitude', 'efficiency'], codes: ['attitude-3', 'efficiency-3'] }]);
     expect(await c.fired()).toEqual([]);
     expect(await c.notifications()).toEqual(['leader-report', 'handover', 'report-supervision', 'evaluator-feedback', 'performance']);
     const out = await c.outbox();
@@ -126,7 +128,7 @@ describe('融安县 system-pushed bad review (附件3)', () => {
     expect(await c.open()).toEqual(['secondCallback']);
     await c.complete('secondCallback', { satisfied: false, evaluatorOpinion: '仍不满意' });
     await c.complete('leaderDecideUnsatisfied', { continueRectification: false, leaderOpinion: '已尽整改责任，按不满意归档' });
-    await c.complete('fileCase', { performanceCategory: 'efficiency', deductFrom: 'staff', rectificationAssessment: '整改到位，评价人仍不满意' });
+    await c.complete('fileCase', { rectificationAssessment: '整改到位，评价人仍不满意' });
     const inst = await c.instance();
     expect(inst.status).toBe('completed');
     expect(inst.variables).toMatchObject({ caseStatus: 'archived', satisfied: false, continueRectification: false });
@@ -209,6 +211,29 @@ describe('融安县 system-pushed bad review (附件3)', () => {
     expect(lapsed.body).toContain('转入整改');
   });
 
+  test('第十条: environment options cost the window, attitude/quality/efficiency the responsible person; the form cannot choose', async () => {
+    const d = ctx.driver();
+    await d.clock('2026-06-15T09:00:00+08:00'); // Monday
+    const c = await d.start('rongan', 'ronganSystemPushed', 'RA-SP-011', vars('2026-06-15T08:50:00+08:00', { options: ['environment-2', 'quality-3', 'environment-5', 'other'] }));
+    await c.complete('fillHandoverForm', handoverForm);
+    await c.complete('callbackVerify', genuine);
+    await c.complete('windowRectify', rectification);
+    await c.complete('verifyRectification', report);
+    await c.complete('leaderReviewReport', { reportApproved: true, leaderOpinion: '同意' });
+    await c.complete('sendReport', { documentNo: '融政监〔2026〕20号' });
+    await c.complete('secondCallback', { satisfied: true });
+    const t = await c.task('fileCase');
+    const chosen = await d.api.post(`/api/v1/tasks/${t.id}/complete`, { variables: { deductFrom: 'none', rectificationAssessment: 'x' } });
+    expect(chosen.status).toBe(400);
+    await c.complete('fileCase', { rectificationAssessment: '已整改' });
+    expect((await c.variables()).deductions).toEqual([
+      { target: 'staff', categories: ['quality'], codes: ['quality-3'] },
+      { target: 'window', categories: ['environment'], codes: ['environment-2', 'environment-5'] },
+    ]);
+    const notice = (await c.outbox()).find((o) => o.payload.template === 'performance')!.body;
+    expect(notice).toContain('业务窗口（environment：environment-2、environment-5）');
+  });
+
   test('当日 on a day off is the next working day; on a make-up Sunday it is that Sunday', async () => {
     const d = ctx.driver();
     // Sunday 20 September 2026 is a make-up working day (国庆节调休): the limit is the end of that Sunday.
@@ -250,7 +275,7 @@ describe('融安县 on-site complaint (第四条, 附件2)', () => {
     await c.complete('leaderReview', { reportApproved: true, leaderOpinion: '同意' });
     expect(await c.status()).toBe('feedback');
     await c.complete('callbackComplainant', { satisfied: true });
-    await c.complete('fileCase', { performanceCategory: 'quality', deductFrom: 'staff', rectificationAssessment: '已整改' });
+    await c.complete('fileCase', { rectificationAssessment: '已整改' });
     const inst = await c.instance();
     expect(inst.status).toBe('completed');
     expect(inst.variables.caseStatus).toBe('archived');
@@ -272,7 +297,7 @@ describe('融安县 on-site complaint (第四条, 附件2)', () => {
     await c.complete('windowRectify', { investigation: '属实', measures: '批评教育、纳入考核', rectified: true });
     await c.complete('leaderReview', { reportApproved: true, leaderOpinion: '同意' });
     await c.complete('callbackComplainant', { satisfied: true });
-    await c.complete('fileCase', { performanceCategory: 'attitude', deductFrom: 'staff', rectificationAssessment: '已整改' });
+    await c.complete('fileCase', { rectificationAssessment: '已整改' });
     expect((await c.instance()).variables.caseStatus).toBe('archived');
   });
 });
