@@ -99,10 +99,11 @@ describe('the jurisdictions’ diagrams', () => {
     const moddle = new BpmnModdle({ camunda: camundaSchema });
     const { rootElement } = await moddle.fromXML(d.xml);
     const proc = rootElement.rootElements.find((e: { $type: string }) => e.$type === 'bpmn:Process');
-    // Every variable a case can have here: the intake's, setStatus's, and every field of the county's forms.
+    // Every variable a case can have here: the intake's, the services' outputs, and every field of the county's forms.
     const vars: Record<string, unknown> = {
       caseId: 'c', receivedAt: '2026-03-02T01:00:00Z', kind: 'system-pushed', unitId: 'u', unitName: '单位', serviceName: '事项', serviceCode: 'x',
       staffName: '某某', level: 2, levelName: '不满意', options: ['attitude-1'], comment: '评价内容', channel: '4', sampled: true, caseStatus: 'received', caseStatusAt: '2026-03-02T01:00:00Z',
+      sampleMonth: '2026-03', deductions: [], deductionSummary: '窗口责任人（attitude：attitude-1）', // outputs of the services
     };
     const formsDir = path.join(PROCESSES_DIR, d.county, 'forms');
     for (const f of fs.readdirSync(formsDir)) {
