@@ -3,7 +3,8 @@
  * `status` is one of CASE_STATUSES; the value lands in the process variable caseStatus and, in the same
  * step transaction, on the case row whose id is the business key of the instance (cases started by the
  * intake), together with the outcome read from the process variables (src/cases/outcome.ts). Instances
- * started by hand with another business key only get the variable.
+ * started by hand with another business key only get the variable. The responsible unit goes along: a
+ * callback or an assignment may have corrected the process variables unitId / unitName.
  */
 import type { ServiceDefinition } from '../engine/services';
 import { deriveOutcome } from './outcome';
@@ -30,9 +31,17 @@ export function setStatusService(): ServiceDefinition {
           .trx('cases')
           .where({ id: call.businessKey, county_id: call.countyId })
           .andWhere((q) => q.whereNull('instance_id').orWhere('instance_id', call.instanceId))
-          .update({ status, status_at: call.now, revoked_at: status === 'revoked' ? call.now : null, ...(outcome ? { outcome } : {}) });
+          .update({ status, status_at: call.now, revoked_at: status === 'revoked' ? call.now : null, ...(outcome ? { outcome } : {}), ...unitOf(call.variables) });
       }
       return { caseStatus: status, caseStatusAt: call.now.toISOString() };
     },
   };
+}
+
+/** The case's responsible unit as the process now has it (the intake's, or corrected by a form). */
+function unitOf(variables: Record<string, unknown>): { unit_id?: string; unit_name?: string } {
+  const out: { unit_id?: string; unit_name?: string } = {};
+  if (typeof variables.unitId === 'string' && variables.unitId) out.unit_id = variables.unitId;
+  if (typeof variables.unitName === 'string' && variables.unitName) out.unit_name = variables.unitName;
+  return out;
 }
