@@ -94,6 +94,9 @@ describe('provisional deadlines become final when the year is loaded', () => {
       const before = await startInstance(other, 'calshire', 'calReview', 'MP-1');
       // Thu 12/30, Fri 12/31 → 2027-12-31 17:30 (no 2028 data needed).
       expect(iso((await taskOf(other, before.id)).dueAt)).toBe(iso('2027-12-31T17:30:00+08:00'));
+      // Guangxi's own 2028 is in already (test data): only the national year is missing.
+      const regional = await app.api.put('/api/v1/calendars/guangxi/2028', { scope: 'guangxi', year: 2028, holidays: [{ date: '2028-03-28', name: '壮族三月三（test data）' }], workdays: [], source: 'test data', level: 'secondary' });
+      expect(regional.status).toBe(200);
       const w = await startInstance(other, 'calshire', 'calLimit', 'MP-2', { limit: '3wd' });
       // Thu 12/30, Fri 12/31, Mon 2028-01-03 (provisional) → 2028-01-03 17:30.
       expect(await taskOf(other, w.id)).toMatchObject({ dueProvisional: true });

@@ -238,7 +238,7 @@ describe('柳东新区 on-site complaint (附件3)', () => {
     expect(await c.status()).toBe('received');
     expect((await c.task('register')).candidateGroups).toEqual(['处理中心']);
     await c.complete('register', { complaintContent: '窗口人员推诿，让我去其他窗口' });
-    await c.complete('assignUnit', { unitId: 'ld-bdcdj', unitName: '柳东新区不动产登记中心', handling: 'handOver' });
+    await c.complete('assignUnit', { unitId: 'ld-bdcdj', unitName: '柳东新区不动产登记中心', onSpotCheck: false });
     const rectify = await c.task('unitRectify');
     expect(rectify.candidateGroups).toEqual(['ld-bdcdj']); // the unit the centre decided on
     expect(rectify.dueAt).toBe(sh('2026-09-15 17:30')); // Fri → Mon 9/14, Tue 9/15
@@ -261,5 +261,35 @@ describe('柳东新区 on-site complaint (附件3)', () => {
     expect(out.find((o) => o.payload.template === 'handover-onsite')!.recipients).toEqual(['unit:ld-bdcdj']);
     expect(out.find((o) => o.payload.template === 'handover-onsite')!.body).toContain('柳东新区不动产登记中心');
     expectNoPersonalData(out.find((o) => o.payload.template === 'evaluator-feedback')!.body, '韦某某');
+  });
+
+  test('附件3 现场直查: the centre checks on the spot, records it, then hands the form over', async () => {
+    const d = ctx.driver();
+    await d.clock('2026-09-14T10:00:00+08:00');
+    const c = await d.start('liudong', 'liudongOnSite', 'LD-OS-002', vars('2026-09-14T09:50:00+08:00', { kind: 'on-site', channel: 'paper' }));
+    await c.complete('register', { complaintContent: '等候时间过长' });
+    await c.complete('assignUnit', { unitId: 'ld-rlsb', unitName: '柳东新区人力资源和社会保障局', onSpotCheck: true });
+    const check = await c.task('onSpotCheck');
+    expect(check).toMatchObject({ candidateGroups: ['处理中心'], formKey: 'onSpotCheck' });
+    expect(await c.open()).toEqual(['onSpotCheck']); // not handed over before the check
+    await c.complete('onSpotCheck', { checkFindings: '现场核实：取号机故障，等候超过1小时', evidence: '大厅视频' });
+    expect((await c.task('unitRectify')).candidateGroups).toEqual(['ld-rlsb']);
+    expect((await c.variables()).checkFindings).toContain('取号机故障');
+  });
+});
+
+describe('柳东新区 the callback confirms the responsible unit (附件4 确认责任单位)', () => {
+  test('a unit corrected at the callback gets the hand-over and the rectification', async () => {
+    const d = ctx.driver();
+    await d.clock('2026-06-15T09:00:00+08:00');
+    const c = await d.start('liudong', 'liudongSystemPushed', 'LD-SP-012', vars('2026-06-15T08:45:00+08:00'));
+    const t = await c.task('callbackVerify');
+    const half = await d.api.post(`/api/v1/tasks/${t.id}/complete`, { variables: { ...verifiedGenuine, unitId: 'ld-scjg' } });
+    expect(half.status).toBe(400); // a corrected unit needs its name too
+    await c.complete('callbackVerify', { ...verifiedGenuine, unitId: 'ld-scjg', unitName: '柳东新区市场监督管理局' });
+    expect((await c.task('unitRectify')).candidateGroups).toEqual(['ld-scjg']);
+    const handover = (await c.outbox()).find((o) => o.payload.template === 'handover')!;
+    expect(handover.recipients).toEqual(['unit:ld-scjg']);
+    expect(handover.body).toContain('柳东新区市场监督管理局');
   });
 });

@@ -38,6 +38,10 @@ describe('融安县 system-pushed bad review (附件3)', () => {
     expect((await c.timers()).windowRectifyReminder).toEqual([sh('2026-10-08 17:30')]);
     await d.clock('2026-10-08T16:00:00+08:00');
     await c.complete('windowRectify', rectification);
+    // 第八条: the second callback comes once the window has rectified; 第七条: the report rests on it.
+    expect(await c.status()).toBe('feedback');
+    expect(await c.open()).toEqual(['secondCallback']);
+    await c.complete('secondCallback', { satisfied: true, evaluatorOpinion: '满意' });
     const verifyRect = await c.task('verifyRectification');
     expect(verifyRect).toMatchObject({ candidateGroups: ['县政管办'], dueAt: sh('2026-10-10 17:30') }); // 10/9, Sat 10/10 (make-up)
     await d.clock('2026-10-09T10:00:00+08:00');
@@ -52,8 +56,6 @@ describe('融安县 system-pushed bad review (附件3)', () => {
     expect((await c.timers()).sendReportReminder).toEqual([sh('2026-10-10 17:30')]);
     await d.clock('2026-10-09T15:00:00+08:00');
     await c.complete('sendReport', { documentNo: '融政监〔2026〕31号' });
-    expect(await c.status()).toBe('feedback');
-    await c.complete('secondCallback', { satisfied: true, evaluatorOpinion: '满意' });
     expect((await c.task('fileCase')).candidateGroups).toEqual(['县政管办']);
     await c.complete('fileCase', performance);
 
@@ -63,7 +65,7 @@ describe('融安县 system-pushed bad review (附件3)', () => {
     // 第十条: the rating's options (attitude-3, efficiency-3) put the points on the window's responsible person.
     expect(inst.variables.deductions).toEqual([{ target: 'staff', categories: ['attitude', 'efficiency'], codes: ['attitude-3', 'efficiency-3'] }]);
     expect(await c.fired()).toEqual([]);
-    expect(await c.notifications()).toEqual(['leader-report', 'handover', 'report-supervision', 'evaluator-feedback', 'performance']);
+    expect(await c.notifications()).toEqual(['leader-report', 'handover', 'evaluator-feedback', 'report-supervision', 'performance']);
     const out = await c.outbox();
     expect(out.find((o) => o.payload.template === 'leader-report')!.recipients).toEqual(['group:分管领导', `unit:${UNIT}`]);
     expect(out.find((o) => o.payload.template === 'report-supervision')!.recipients).toEqual(['group:督查科']);
@@ -87,6 +89,7 @@ describe('融安县 system-pushed bad review (附件3)', () => {
     // Not rectified: the evaluator is told why and by when (第五条), and the window finishes by that date.
     expect((await c.task('windowRectifyByPromise')).dueAt).toBe(sh('2026-04-30 17:30'));
     await c.complete('windowRectifyByPromise', { ...rectification, rectified: true });
+    await c.complete('secondCallback', { satisfied: true });
     expect((await c.task('verifyRectification')).dueAt).toBe(sh('2026-04-27 17:30')); // Fri 4/24, Mon 4/27
     await d.clock('2026-04-24T11:00:00+08:00');
     await c.complete('verifyRectification', report);
@@ -101,7 +104,6 @@ describe('融安县 system-pushed bad review (附件3)', () => {
     await d.clock('2026-04-25T10:00:00+08:00');
     expect(await c.fired()).toEqual(['windowRectifyReminder', 'windowRectifyOverdue', 'sendReportReminder', 'sendReportOverdue']);
     await c.complete('sendReport', { documentNo: '融政监〔2026〕19号' });
-    await c.complete('secondCallback', { satisfied: true });
     await c.complete('fileCase', performance);
     expect((await c.instance()).variables.caseStatus).toBe('archived');
     const escalations = (await c.outbox()).filter((o) => o.topic === 'escalation');
@@ -116,9 +118,6 @@ describe('融安县 system-pushed bad review (附件3)', () => {
     await c.complete('fillHandoverForm', handoverForm);
     await c.complete('callbackVerify', genuine);
     await c.complete('windowRectify', rectification);
-    await c.complete('verifyRectification', report);
-    await c.complete('leaderReviewReport', { reportApproved: true, leaderOpinion: '同意' });
-    await c.complete('sendReport', { documentNo: '2026-40' });
     await c.complete('secondCallback', { satisfied: false, evaluatorOpinion: '仍需排队很久' });
     const decide = await c.task('leaderDecideUnsatisfied');
     expect(decide.candidateGroups).toEqual(['分管领导']);
@@ -128,6 +127,10 @@ describe('融安县 system-pushed bad review (附件3)', () => {
     expect(await c.open()).toEqual(['secondCallback']);
     await c.complete('secondCallback', { satisfied: false, evaluatorOpinion: '仍不满意' });
     await c.complete('leaderDecideUnsatisfied', { continueRectification: false, leaderOpinion: '已尽整改责任，按不满意归档' });
+    // The report to 督查科 follows, with the callbacks in it.
+    await c.complete('verifyRectification', report);
+    await c.complete('leaderReviewReport', { reportApproved: true, leaderOpinion: '同意' });
+    await c.complete('sendReport', { documentNo: '2026-40' });
     await c.complete('fileCase', { rectificationAssessment: '整改到位，评价人仍不满意' });
     const inst = await c.instance();
     expect(inst.status).toBe('completed');
@@ -177,10 +180,10 @@ describe('融安县 system-pushed bad review (附件3)', () => {
     expect(await c.status()).toBe('rectifying');
     expect(await c.open()).toEqual(['windowRectify']);
     await c.complete('windowRectify', rectification);
+    await c.complete('secondCallback', { satisfied: true });
     await c.complete('verifyRectification', report);
     await c.complete('leaderReviewReport', { reportApproved: true, leaderOpinion: '同意' });
     await c.complete('sendReport', { documentNo: '2026-78' });
-    await c.complete('secondCallback', { satisfied: true });
     await c.complete('fileCase', performance);
     expect((await c.instance()).variables.caseStatus).toBe('archived');
 
@@ -218,10 +221,10 @@ describe('融安县 system-pushed bad review (附件3)', () => {
     await c.complete('fillHandoverForm', handoverForm);
     await c.complete('callbackVerify', genuine);
     await c.complete('windowRectify', rectification);
+    await c.complete('secondCallback', { satisfied: true });
     await c.complete('verifyRectification', report);
     await c.complete('leaderReviewReport', { reportApproved: true, leaderOpinion: '同意' });
     await c.complete('sendReport', { documentNo: '融政监〔2026〕20号' });
-    await c.complete('secondCallback', { satisfied: true });
     const t = await c.task('fileCase');
     const chosen = await d.api.post(`/api/v1/tasks/${t.id}/complete`, { variables: { deductFrom: 'none', rectificationAssessment: 'x' } });
     expect(chosen.status).toBe(400);
@@ -264,10 +267,22 @@ describe('融安县 on-site complaint (第四条, 附件2)', () => {
     expect(await c.status()).toBe('received');
     expect((await c.task('register')).candidateGroups).toEqual(['县政管办']);
     await c.complete('register', { complaintContent: '多次往返仍未办结' });
-    await c.complete('assignParty', { unitId: 'ra-dzzx', unitName: '大将镇政务服务中心综合窗口', atCountyCentre: false, siteName: '大将镇政务服务中心' });
+    const at = await c.task('assignParty');
+    const noSite = await d.api.post(`/api/v1/tasks/${at.id}/complete`, { variables: { unitId: 'ra-dzzx', unitName: '大将镇政务服务中心综合窗口', atCountyCentre: false } });
+    expect(noSite.status).toBe(400);
+    expect(noSite.body.details).toContainEqual({ field: 'siteId', reason: 'is required' });
+    await c.complete('assignParty', { unitId: 'ra-dzzx', unitName: '大将镇政务服务中心综合窗口', atCountyCentre: false, siteId: 'ra-site-dj' });
     expect(await c.open()).toEqual(['coordinateSite']);
-    expect((await c.task('coordinateSite')).candidateGroups).toEqual(['分中心分管领导']);
-    await c.complete('coordinateSite', { handling: 'handOver' });
+    // 第四条（二）: that site's 分管领导, not every site's.
+    const coordinate = await c.task('coordinateSite');
+    expect(coordinate.candidateGroups).toEqual(['分中心分管领导:ra-site-dj']);
+    const other = (await d.api.post('/api/v1/admin/users', { id: 'cz-leader', name: '长安镇分管领导', roles: ['staff', '分中心分管领导:ra-site-cz'], counties: ['rongan'] })).body.token;
+    const mine = (await d.api.post('/api/v1/admin/users', { id: 'dj-leader', name: '大将镇分管领导', roles: ['staff', '分中心分管领导:ra-site-dj'], counties: ['rongan'] })).body.token;
+    // The other site's leader: not in their group inbox, and may not act on it.
+    expect((await d.api.as(other).get(`/api/v1/tasks?candidateGroup=${encodeURIComponent('分中心分管领导:ra-site-cz')}`)).body.items.map((x: { id: string }) => x.id)).not.toContain(coordinate.id);
+    expect((await d.api.as(other).post(`/api/v1/tasks/${coordinate.id}/claim`, {})).status).toBeGreaterThanOrEqual(403);
+    expect((await d.api.as(mine).post(`/api/v1/tasks/${coordinate.id}/claim`, {})).status).toBe(200);
+    expect((await d.api.as(mine).post(`/api/v1/tasks/${coordinate.id}/complete`, { variables: { handling: 'handOver' } })).status).toBe(200);
     const rectify = await c.task('windowRectify');
     expect(rectify).toMatchObject({ candidateGroups: ['ra-dzzx'], dueAt: sh('2026-12-22 17:30') }); // Mon 12/21, Tue 12/22
     await c.complete('windowRectify', { investigation: '材料清单未一次告知', measures: '一次性告知清单上墙', rectified: true, siteLeaderSigned: true });
