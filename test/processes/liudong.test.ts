@@ -287,7 +287,13 @@ describe('柳东新区 the callback confirms the responsible unit (附件4 确�
     const half = await d.api.post(`/api/v1/tasks/${t.id}/complete`, { variables: { ...verifiedGenuine, unitId: 'ld-scjg' } });
     expect(half.status).toBe(400); // a corrected unit needs its name too
     await c.complete('callbackVerify', { ...verifiedGenuine, unitId: 'ld-scjg', unitName: '柳东新区市场监督管理局' });
-    expect((await c.task('unitRectify')).candidateGroups).toEqual(['ld-scjg']);
+    const rectify = await c.task('unitRectify');
+    expect(rectify.candidateGroups).toEqual(['ld-scjg']);
+    // The README's unit staff: "units" decides whose tasks they may do.
+    const newUnit = (await d.api.post('/api/v1/admin/users', { id: 'li.si', name: '李四', roles: ['staff'], counties: ['liudong'], units: ['ld-scjg'] })).body.token;
+    const oldUnit = (await d.api.post('/api/v1/admin/users', { id: 'wang.wu', name: '王五', roles: ['staff'], counties: ['liudong'], units: ['ld-xzsp'] })).body.token;
+    expect((await d.api.as(oldUnit).post(`/api/v1/tasks/${rectify.id}/claim`, {})).status).toBe(403);
+    expect((await d.api.as(newUnit).post(`/api/v1/tasks/${rectify.id}/claim`, {})).status).toBe(200);
     const handover = (await c.outbox()).find((o) => o.payload.template === 'handover')!;
     expect(handover.recipients).toEqual(['unit:ld-scjg']);
     expect(handover.body).toContain('柳东新区市场监督管理局');
