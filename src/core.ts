@@ -11,9 +11,11 @@ import { Users } from './auth/users';
 import { CalendarService } from './calendar/calendar.service';
 import { CountyDeadlines } from './calendar/county-deadlines';
 import { loadBundledCalendarData } from './calendar/working-calendar';
+import { drawSampleService } from './cases/callback-sample';
 import { CaseStarter } from './cases/case-start';
 import { CaseService } from './cases/cases.service';
 import { evaluatorContacts } from './cases/contacts';
+import { deductionTargetsService } from './cases/performance';
 import { setStatusService } from './cases/status.service';
 import { Clock, SimulatedTime } from './clock';
 import type { AppConfig } from './config';
@@ -70,7 +72,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
     await calendars.start();
 
     const templates = new TemplateStore(config.templatesDir);
-    const services = new ServiceRegistry([notifyService(templates), setStatusService(), ...(options.services ?? [])]);
+    const services = new ServiceRegistry([notifyService(templates), setStatusService(), drawSampleService(tenants), deductionTargetsService(tenants), ...(options.services ?? [])]);
 
     const definitions = new DefinitionStore(knex);
     const runner = new Runner(knex, definitions, services, clock, deadlines, { cacheSize: config.engineCacheSize, beforeStep: (trx) => calendars.refreshIn(trx) });

@@ -337,7 +337,7 @@ export class CalendarService {
       year,
       scopes: tenant.calendar,
       officeHours: tenant.officeHours ?? null,
-      provisional: !cal.hasNationalYear(year),
+      provisional: !cal.isComplete(year),
       missingScopes,
       sources,
       workingDays,
@@ -399,16 +399,22 @@ export class CalendarService {
   // ---- warnings -----------------------------------------------------------------------------------
 
   /**
-   * Years that should be loaded by now (clock time, Asia/Shanghai): the current national year always,
-   * and from 1 December the next one (the State Council publishes it in November).
+   * Years that should be loaded by now (clock time, Asia/Shanghai), for every calendar scope a county
+   * uses (national and regional): the current year always, and from 1 December the next one (the State
+   * Council publishes it in November; regional notices follow).
    */
   warnings(): string[] {
     const today = shanghaiDate(this.clock.now());
     const year = Number(today.slice(0, 4));
-    const loaded = new Set(this.effective.filter((y) => y.scope === NATIONAL_SCOPE).map((y) => y.year));
+    const users = new Map<string, string[]>([[NATIONAL_SCOPE, []]]);
+    for (const t of this.tenants.list()) for (const s of t.calendar) if (s !== NATIONAL_SCOPE) users.set(s, [...(users.get(s) ?? []), t.id]);
     const out: string[] = [];
-    if (!loaded.has(year)) out.push(`national ${year} not loaded`);
-    if (today >= `${year}-12-01` && !loaded.has(year + 1)) out.push(`national ${year + 1} not loaded`);
+    for (const [scope, counties] of users) {
+      const loaded = new Set(this.effective.filter((y) => y.scope === scope).map((y) => y.year));
+      const who = counties.length ? ` (${counties.join(', ')})` : '';
+      if (!loaded.has(year)) out.push(`${scope} ${year} not loaded${who}`);
+      if (today >= `${year}-12-01` && !loaded.has(year + 1)) out.push(`${scope} ${year + 1} not loaded${who}`);
+    }
     return out;
   }
 
@@ -426,7 +432,7 @@ export class CalendarService {
     this.lastWarnedDay = today;
     for (const line of w) {
       const scopeYear = /^(\S+) (\d{4})/.exec(line);
-      const hint = scopeYear ? `: load it with PUT /api/v1/calendars/${scopeYear[1]}/${scopeYear[2]}; until then deadlines running into it count weekends only and are marked provisional` : '';
+      const hint = scopeYear ? `: load it with PUT /api/v1/calendars/${scopeYear[1]}/${scopeYear[2]}; until then deadlines running into it skip only the days that are loaded and are marked provisional` : '';
       this.logger.warn(`calendar: ${line}${hint}`);
     }
     return true;

@@ -8,8 +8,9 @@
  *   workday (调休上班日).
  * - A holiday of any scope makes the day a rest day, and wins over a make-up workday of another
  *   scope (Guangxi 2022-04-02: a national make-up Saturday that Guangxi rests for 三月三).
- * - A day in a year without national data is judged on what is loaded (normally weekends only)
- *   and reported as provisional until the State Council's notice for that year is loaded.
+ * - A day in a year that any scope of the calendar lacks is judged on what is loaded (weekends
+ *   and the scopes that have the year) and reported as provisional until every scope has it: a
+ *   西双版纳 day in a year whose 泼水节 is not loaded is as uncertain as one without the national notice.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -211,6 +212,11 @@ export class WorkingCalendar {
     return this.loaded.get(NATIONAL_SCOPE)?.has(year) ?? false;
   }
 
+  /** Every scope of this calendar has the year loaded; otherwise its days are provisional (a regional holiday may be missing). */
+  isComplete(year: number): boolean {
+    return this.scopes.every((s) => this.loaded.get(s)!.has(year));
+  }
+
   /** Scope-years of this calendar with no data loaded, e.g. to warn an administrator. */
   missingYears(fromYear: number, toYear: number): { scope: string; year: number }[] {
     const out: { scope: string; year: number }[] = [];
@@ -227,7 +233,7 @@ export class WorkingCalendar {
   dayInfo(date: string): DayInfo {
     const ymd = parseCivilDate(date);
     if (!ymd) throw new RangeError(`not a YYYY-MM-DD date: ${JSON.stringify(date)}`);
-    const provisional = !this.hasNationalYear(ymd.year);
+    const provisional = !this.isComplete(ymd.year);
     const holiday = this.holidays.get(date);
     if (holiday) return { date, working: false, reason: 'holiday', name: holiday.name, scope: holiday.scope, provisional };
     const wd = weekday(date);

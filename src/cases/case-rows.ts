@@ -39,10 +39,17 @@ export async function linkInstance(trx: Db, caseId: string, instanceId: string):
 /** Status (and outcome) as the diagram's setStatus service records them; only the case of this instance. */
 export async function updateStatus(
   trx: Db,
-  c: { caseId: string; countyId: string; instanceId: string; status: string; at: Date; outcome?: string | null },
+  c: { caseId: string; countyId: string; instanceId: string; status: string; at: Date; outcome?: string | null; unitId?: string; unitName?: string },
 ): Promise<void> {
   await trx('cases')
     .where({ id: c.caseId, county_id: c.countyId })
     .andWhere((q) => q.whereNull('instance_id').orWhere('instance_id', c.instanceId))
-    .update({ status: c.status, status_at: c.at, revoked_at: c.status === 'revoked' ? c.at : null, ...(c.outcome ? { outcome: c.outcome } : {}) });
+    .update({
+      status: c.status,
+      status_at: c.at,
+      revoked_at: c.status === 'revoked' ? c.at : null,
+      ...(c.outcome ? { outcome: c.outcome } : {}),
+      ...(c.unitId ? { unit_id: c.unitId } : {}),
+      ...(c.unitName ? { unit_name: c.unitName } : {}),
+    });
 }

@@ -175,7 +175,8 @@ export class CaseService {
   /**
    * County figures over ratings made in [from, to): ratings in force by level, the evaluators' own
    * (主动评价) apart from the 7-day defaults, good and bad rates, and bad reviews with the revoked ones
-   * (appeal upheld) taken out; cases received in the period by status and kind.
+   * (appeal upheld) taken out; on-site complaints beside them (not ratings, so not in the rates); cases
+   * received in the period by status and kind.
    */
   async stats(user: User, countyId: string, f: { from?: Date; to?: Date }) {
     countyFor(this.tenants, user, countyId);
@@ -224,7 +225,16 @@ export class CaseService {
       from: iso(f.from),
       to: iso(f.to),
       ratings: { total, active: total - defaults, default: defaults, byLevel, good, goodRate: rate(good) },
-      badReviews: { total: bad, revoked, counted, badRate: rate(counted) },
+      // On-site complaints are cases but not ratings: a rate over ratings cannot hold them, so they are
+      // left out of the bad-review figures and given beside them (and in cases.byKind).
+      badReviews: {
+        total: bad,
+        revoked,
+        counted,
+        badRate: rate(counted),
+        onSiteComplaints: byKind['on-site'],
+        note: 'ratings only: on-site complaints (现场投诉) are not ratings and are left out of total, counted and badRate; they are counted in onSiteComplaints and cases.byKind',
+      },
       cases: { total: cases, byStatus, byKind },
     };
   }

@@ -6,6 +6,7 @@
  *   appealUpheld = false                              the appeal was rejected: genuine
  *   appealUpheld = true                               untrueKind when given, else mistaken
  *   genuine = true                                    genuine (回访核实: 真实差评)
+ *   reviewRequested = false                           the rated department asks for no review (西双版纳): genuine
  *   untrueKind ∈ {mistaken, malicious}                what the unit claims (误评 / 恶意差评)
  *   genuine = false                                   mistaken (误评和不实差评)
  *
@@ -23,6 +24,7 @@ export function deriveOutcome(vars: Record<string, unknown> | null | undefined):
   if (vars.appealUpheld === false) return 'genuine';
   if (vars.appealUpheld === true) return untrue ?? 'mistaken';
   if (vars.genuine === true) return 'genuine';
+  if (vars.reviewRequested === false) return 'genuine';
   if (untrue) return untrue;
   if (vars.genuine === false) return 'mistaken';
   return null;

@@ -11,6 +11,7 @@ import camundaSchema from 'camunda-bpmn-moddle/resources/camunda.json';
 import { DeploymentRejectedError } from '../errors';
 import type { DefinitionElements } from '../db/tables';
 import { DeadlinePort, hostTypeResolver } from './elements';
+import { lintDiagram } from './lint';
 import type { ServiceRegistry } from './services';
 
 export interface CompiledDefinition {
@@ -193,6 +194,12 @@ export async function compileDefinition(xml: string, env: CompileEnvironment): P
 
   if (!(proc.flowElements ?? []).some((e: ModdleElement) => e.$type === 'bpmn:StartEvent')) {
     problems.push({ element: proc.id, reason: 'the process has no start event' });
+  }
+
+  // bpmnlint's recommended rules: an error (a gateway that forks and joins, an implicit split, a missing
+  // label …) refuses the diagram like any other problem; warnings do not.
+  for (const f of await lintDiagram(xml)) {
+    if (f.severity === 'error') problems.push({ element: f.element, reason: `bpmnlint ${f.rule}: ${f.message}` });
   }
 
   if (problems.length) {

@@ -15,7 +15,7 @@ import type { DefinitionElements, EngineState, InstanceStatus, TaskRow, TimerRow
 import { ConflictError, DomainError } from '../errors';
 import type { LoadedDefinition } from './definition-store';
 import { DeadlinePort, HostOptions, PendingTimer, expressionServiceExtension, noScripts, pendingTimers, recordingTimers } from './elements';
-import { BusinessError, OutboxMessage, ServiceRegistry } from './services';
+import { BusinessError, NeedsPreparation, OutboxMessage, ServiceRegistry } from './services';
 
 /** What happens to an instance in one step. */
 export type StepAction =
@@ -43,6 +43,8 @@ export interface StepInput {
   openTasks: Array<Pick<TaskRow, 'id' | 'execution_id' | 'element_id'>>;
   /** Timer rows of the instance: their due instants win over the engine state (a recomputed deadline). */
   timerRows: Array<Pick<TimerRow, 'id' | 'execution_id' | 'due_at'>>;
+  /** What services with `prepare` read for this step, by the element id of the service task. */
+  prepared?: Record<string, Record<string, unknown>>;
 }
 
 export interface DriveDeps {
@@ -268,6 +270,12 @@ function bindServices(slot: EngineSlot): Record<string, unknown> {
       const variables = cleanVariables(activity.environment.variables);
       const enqueued: OutboxMessage[] = [];
       const effects: Array<Record<string, unknown>> = [];
+      const prepared = input.prepared?.[activity.id];
+      if (def.prepare && !prepared && (def.needsPreparation?.(properties) ?? true)) {
+        // Leave the activity hanging: the runner reads what the service needs and drives the step again.
+        session.abortError = new NeedsPreparation(name, { countyId: input.countyId, instanceId: input.instanceId, businessKey: input.businessKey, elementId: activity.id, executionId, now: input.now });
+        return;
+      }
       session.journal.push({ type: 'service.called', elementId: activity.id, elementType: activity.type, actor: 'system', data: { service: name } });
       const run = (async () => {
         const result = await def.run({
@@ -281,7 +289,10 @@ function bindServices(slot: EngineSlot): Record<string, unknown> {
           now: input.now,
           enqueue: (m) => enqueued.push(m),
           effect: (data) => effects.push(data),
+          record: (type, data) => session.journal.push({ type, elementId: activity.id, elementType: activity.type, actor: 'system', data }),
+          prepared,
         });
+        if (def.recordsResult) session.journal.push({ type: 'service.result', elementId: activity.id, elementType: activity.type, actor: 'system', data: { service: name, result: result ?? null } });
         enqueued.forEach((m, i) => {
           session.outbox.push({ ...m, idempotencyKey: `${input.instanceId}:${executionId}:${m.key ?? i}` });
         });

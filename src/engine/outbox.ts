@@ -65,18 +65,37 @@ export async function markFailed(db: Db, row: OutboxRow, r: { attempts: number; 
 export interface OutboxFilter {
   counties: string[] | '*';
   status?: string;
+  instanceId?: string;
+  businessKey?: string;
   limit: number;
   offset: number;
 }
 
-/** Notifications for administrators: newest first, without bodies (they may quote a citizen). */
+/**
+ * Notifications for administrators: newest first, without bodies (they may quote a citizen), each with
+ * the instance and business key (for a bad review: the case id) it belongs to.
+ */
 export async function listOutbox(db: Db, f: OutboxFilter) {
-  const q = db('outbox');
-  if (f.counties !== '*') q.whereIn('county_id', f.counties);
-  if (f.status) q.where({ status: f.status });
+  const q = db('outbox as o').leftJoin('process_instances as i', 'i.id', 'o.instance_id');
+  if (f.counties !== '*') q.whereIn('o.county_id', f.counties);
+  if (f.status) q.where('o.status', f.status);
+  if (f.instanceId) q.where('o.instance_id', f.instanceId);
+  if (f.businessKey) q.where('i.business_key', f.businessKey);
   return q
-    .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }])
+    .orderBy([{ column: 'o.created_at', order: 'desc' }, { column: 'o.id' }])
     .limit(f.limit)
     .offset(f.offset)
-    .select('id', 'county_id as county', 'instance_id as instanceId', 'topic', 'recipients', 'status', 'attempts', 'last_error as lastError', 'created_at as createdAt', 'delivered_at as deliveredAt');
+    .select(
+      'o.id',
+      'o.county_id as county',
+      'o.instance_id as instanceId',
+      'i.business_key as businessKey',
+      'o.topic',
+      'o.recipients',
+      'o.status',
+      'o.attempts',
+      'o.last_error as lastError',
+      'o.created_at as createdAt',
+      'o.delivered_at as deliveredAt',
+    );
 }

@@ -24,7 +24,7 @@ import type { DefinitionStore } from './definition-store';
 import { EngineSlot, StepAction, StepInput, StepResult, drive } from './drive';
 import type { DeadlinePort } from './elements';
 import { findByBusinessKey, insertInstance, lockInstance } from './instances';
-import type { ServiceRegistry } from './services';
+import { NeedsPreparation, ServiceRegistry } from './services';
 import { findTask, openTasksOf } from './tasks';
 import { findTimer, timersOf } from './timers';
 
@@ -139,7 +139,7 @@ export class Runner {
       };
       await insertInstance(trx, row);
       const stepInput: StepInput = { ...this.inputOf(row, definition, input.actor, now), openTasks: [], timerRows: [] };
-      const { result, slot } = await drive(stepInput, { kind: 'start', variables }, this.deps());
+      const { result, slot } = await this.driveStep(trx, stepInput, { kind: 'start', variables });
       try {
         return { row: await commit(trx, row, result, { actor: input.actor, now, services: this.services }), slot };
       } catch (err) {
@@ -220,7 +220,7 @@ export class Runner {
         const current = kept && kept.revision === row.revision ? kept : undefined;
         if (kept && !current) kept.stop();
         const input: StepInput = { ...this.inputOf(row, definition, actor, now), openTasks, timerRows };
-        const driven = await drive(input, action, this.deps(), current);
+        const driven = await this.driveStep(trx, input, action, current);
         slot = driven.slot;
         const committed = await commit(trx, row, driven.result, { actor, now, services: this.services });
         return { row: committed, result: driven.result };
@@ -232,6 +232,23 @@ export class Runner {
     this.cache.keep(out.row, slot!);
     if (out.result.rejection) throw out.result.rejection;
     return out;
+  }
+
+  /**
+   * Drives the step; when it reaches a service that must read the database first, reads it in the
+   * step's transaction and drives the step again from the stored state (the kept engine has moved on).
+   */
+  private async driveStep(trx: Knex.Transaction, input: StepInput, action: StepAction, kept?: EngineSlot) {
+    for (let round = 0; ; round++) {
+      try {
+        return await drive(input, action, this.deps(), kept);
+      } catch (err) {
+        if (!(err instanceof NeedsPreparation) || round >= 20) throw err;
+        const data = await this.services.get(err.service)!.prepare!(trx, err.call);
+        input = { ...input, prepared: { ...input.prepared, [err.call.elementId]: data } };
+        kept = undefined;
+      }
+    }
   }
 
   private inputOf(row: InstanceRow, definition: StepInput['definition'], actor: string, now: Date): Omit<StepInput, 'openTasks' | 'timerRows'> {

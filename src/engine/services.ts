@@ -5,6 +5,11 @@
  * step's commit hands each effect back to the service's `persist`, in the step's transaction, so a crash
  * before commit leaves no trace and the service is simply called again when the step is retried.
  * Services must therefore be idempotent per executionId.
+ *
+ * A service that must read the database to answer (a counter, an earlier answer) says so with `prepare`:
+ * the first drive of the step stops when it reaches the service, the runner runs `prepare` in the step's
+ * transaction (where it may lock what it reads), and drives the step again from the stored state with
+ * what was read in `call.prepared`. Only steps that reach such a service pay for it.
  */
 import type { Knex } from 'knex';
 
@@ -22,6 +27,30 @@ export interface ServiceCall {
   enqueue(message: OutboxMessage): void;
   /** Records a change of the service's own tables, written by its `persist` when the step commits. */
   effect(data: Record<string, unknown>): void;
+  /** Adds an entry to the history of the instance in this step (e.g. document.archived with its hash). */
+  record(type: string, data: Record<string, unknown>): void;
+  /** What the service's `prepare` read for this call (services with `prepare` only). */
+  prepared?: Record<string, unknown>;
+}
+
+/** Where a service is about to be called: what its `prepare` may look up. */
+export interface PreparationCall {
+  countyId: string;
+  instanceId: string;
+  businessKey: string | null;
+  elementId: string;
+  executionId: string;
+  now: Date;
+}
+
+/** The drive reached a service that must read the database first (see `prepare`); the runner does and drives again. */
+export class NeedsPreparation extends Error {
+  constructor(
+    readonly service: string,
+    readonly call: PreparationCall,
+  ) {
+    super(`service ${service} needs to read the database before it answers`);
+  }
 }
 
 export interface OutboxMessage {
@@ -64,6 +93,15 @@ export interface ServiceDefinition {
   run: ServiceFn;
   /** Writes one effect the service recorded, in the transaction of the step's commit. */
   persist?(trx: Knex.Transaction, effect: Record<string, unknown>, ctx: EffectContext): Promise<void>;
+  /** Reads what the service needs, in the step's transaction, before the drive that calls it. */
+  prepare?(trx: Knex.Transaction, call: PreparationCall): Promise<Record<string, unknown>>;
+  /** Whether a call with these properties needs `prepare` (default: every call does). */
+  needsPreparation?(properties: Record<string, string>): boolean;
+  /**
+   * The answer cannot be computed again from the recorded inputs (it draws at random, or reads the
+   * database): the drive writes it into the journal (`service.result`), where a replay finds it.
+   */
+  recordsResult?: boolean;
 }
 
 export class ServiceRegistry {

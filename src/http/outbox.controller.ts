@@ -13,8 +13,13 @@ export class OutboxController {
 
   @Get()
   @Roles('admin')
-  @ApiOperation({ summary: 'Notifications waiting, delivered or dead (status filter), newest first, with the instance they belong to' })
+  @ApiOperation({ summary: 'Notifications waiting, delivered or dead, newest first, each with its instance and business key (the case); filters status, instanceId, businessKey' })
   list(@CurrentUser() user: User, @Query() q: Record<string, string>) {
-    return this.outbox.list(user, { status: strParam(q.status, 'status', 16), ...pageParams(q) });
+    return this.outbox.list(user, {
+      status: strParam(q.status, 'status', 16),
+      instanceId: strParam(q.instanceId, 'instanceId', 36),
+      businessKey: strParam(q.businessKey, 'businessKey'),
+      ...pageParams(q),
+    });
   }
 }

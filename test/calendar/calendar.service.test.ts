@@ -209,11 +209,15 @@ describe('next year missing: /health and the log from 1 December', () => {
     expect(await health()).toEqual([]);
     // 2026-11-30T16:00Z is already 1 December in Shanghai.
     await setClock(app, '2026-11-30T16:00:00Z');
-    expect(await health()).toEqual(['national 2027 not loaded']);
+    // Every scope a county uses: the national year and Guangxi's own (三月三), naming the counties.
+    expect(await health()).toEqual(['national 2027 not loaded', 'guangxi 2027 not loaded (calshire)']);
     await setClock(app, '2026-12-15T10:00:00+08:00');
-    expect(await health()).toEqual(['national 2027 not loaded']);
+    expect(await health()).toEqual(['national 2027 not loaded', 'guangxi 2027 not loaded (calshire)']);
     const put = await app.api.put('/api/v1/calendars/national/2027', NATIONAL_2027);
     expect(put.status).toBe(200);
+    expect(await health()).toEqual(['guangxi 2027 not loaded (calshire)']);
+    const regional = await app.api.put('/api/v1/calendars/guangxi/2027', { scope: 'guangxi', year: 2027, holidays: [{ date: '2027-04-09', name: '壮族三月三（test data）' }], workdays: [], source: 'test data', level: 'secondary' });
+    expect(regional.status).toBe(200);
     expect(await health()).toEqual([]);
   });
 
@@ -224,15 +228,15 @@ describe('next year missing: /health and the log from 1 December', () => {
     // A second service on the same database, as another server process would have.
     const other = new CalendarService(core.db.knex, core.tenants, new CountyDeadlines(core.tenants, []), core.clock, logger);
     await setClock(app, '2027-12-01T09:00:00+08:00');
-    await other.start(); // logs at start
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain('national 2028 not loaded');
-    expect(lines[0]).toContain('PUT /api/v1/calendars/national/2028');
+    await other.start(); // logs at start, one line a missing year
+    expect(lines.some((l) => l.includes('national 2028 not loaded') && l.includes('PUT /api/v1/calendars/national/2028'))).toBe(true);
+    expect(lines.some((l) => l.includes('guangxi 2028 not loaded (calshire)'))).toBe(true);
+    const first = lines.length;
     expect(other.logWarnings()).toBe(false);
     await setClock(app, '2027-12-01T23:00:00+08:00');
     expect(other.logWarnings()).toBe(false);
     await setClock(app, '2027-12-02T08:00:00+08:00');
     expect(other.logWarnings()).toBe(true);
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(2 * first);
   });
 });

@@ -55,7 +55,14 @@ describe('provisional deadlines become final when the year is loaded', () => {
 
     const put = await app.api.put('/api/v1/calendars/national/2027', NATIONAL_2027);
     expect(put.status).toBe(200);
-    expect(put.body.recomputed).toMatchObject({ timers: 2, tasks: 2 });
+    // National 2027 moves X past New Year, but Guangxi 2027 (三月三) is still missing: every 2027 day stays provisional.
+    expect(put.body.recomputed).toMatchObject({ timers: 1, tasks: 1 });
+    expect(await state(X.id)).toEqual({ task: [iso('2027-01-04T17:30:00+08:00'), true], timer: [iso('2027-01-04T17:30:00+08:00'), true] });
+    expect(await state(Y.id)).toEqual({ task: [iso('2027-01-07T17:30:00+08:00'), true], timer: [iso('2027-01-07T17:30:00+08:00'), true] });
+    expect((await app.api.get('/api/v1/counties/calshire/calendar/2027')).body).toMatchObject({ provisional: true, missingScopes: ['guangxi'] });
+    const regional = await app.api.put('/api/v1/calendars/guangxi/2027', { scope: 'guangxi', year: 2027, holidays: [{ date: '2027-04-09', name: '壮族三月三（test data）' }], workdays: [], source: 'test data', level: 'secondary' });
+    expect(regional.status).toBe(200);
+    expect(regional.body.recomputed).toMatchObject({ timers: 2, tasks: 2 });
 
     expect(await state(X.id)).toEqual({ task: [iso('2027-01-04T17:30:00+08:00'), false], timer: [iso('2027-01-04T17:30:00+08:00'), false] });
     expect(await state(Y.id)).toEqual({ task: [iso('2027-01-07T17:30:00+08:00'), false], timer: [iso('2027-01-07T17:30:00+08:00'), false] });
@@ -65,10 +72,12 @@ describe('provisional deadlines become final when the year is loaded', () => {
     for (const e of yJournal) expect(e.data).toMatchObject({ old: iso('2027-01-07T17:30:00+08:00'), new: iso('2027-01-07T17:30:00+08:00'), oldProvisional: true, newProvisional: false });
     const xJournal = (await history(app, X.id)).filter((e) => e.type === 'deadline.recomputed');
     expect(xJournal.map((e) => [e.data.old, e.data.new, e.data.oldProvisional, e.data.newProvisional])).toEqual([
-      [iso('2027-01-01T17:30:00+08:00'), iso('2027-01-04T17:30:00+08:00'), true, false],
-      [iso('2027-01-01T17:30:00+08:00'), iso('2027-01-04T17:30:00+08:00'), true, false],
+      [iso('2027-01-01T17:30:00+08:00'), iso('2027-01-04T17:30:00+08:00'), true, true],
+      [iso('2027-01-01T17:30:00+08:00'), iso('2027-01-04T17:30:00+08:00'), true, true],
+      [iso('2027-01-04T17:30:00+08:00'), iso('2027-01-04T17:30:00+08:00'), true, false],
+      [iso('2027-01-04T17:30:00+08:00'), iso('2027-01-04T17:30:00+08:00'), true, false],
     ]);
-    expect((await app.api.get('/api/v1/counties/calshire/calendar/2027')).body).toMatchObject({ provisional: false, missingScopes: ['guangxi'] });
+    expect((await app.api.get('/api/v1/counties/calshire/calendar/2027')).body).toMatchObject({ provisional: false, missingScopes: [] });
 
     // The new instants hold: nothing at the old one, X at the new one.
     expect(await setClock(app, '2026-12-31T17:30:00+08:00')).toBe(1); // Z
@@ -85,6 +94,9 @@ describe('provisional deadlines become final when the year is loaded', () => {
       const before = await startInstance(other, 'calshire', 'calReview', 'MP-1');
       // Thu 12/30, Fri 12/31 → 2027-12-31 17:30 (no 2028 data needed).
       expect(iso((await taskOf(other, before.id)).dueAt)).toBe(iso('2027-12-31T17:30:00+08:00'));
+      // Guangxi's own 2028 is in already (test data): only the national year is missing.
+      const regional = await app.api.put('/api/v1/calendars/guangxi/2028', { scope: 'guangxi', year: 2028, holidays: [{ date: '2028-03-28', name: '壮族三月三（test data）' }], workdays: [], source: 'test data', level: 'secondary' });
+      expect(regional.status).toBe(200);
       const w = await startInstance(other, 'calshire', 'calLimit', 'MP-2', { limit: '3wd' });
       // Thu 12/30, Fri 12/31, Mon 2028-01-03 (provisional) → 2028-01-03 17:30.
       expect(await taskOf(other, w.id)).toMatchObject({ dueProvisional: true });

@@ -22,9 +22,10 @@ describe('bad-review cases over HTTP', () => {
     const rows = [
       ...Array.from({ length: 6 }, (_, i) => serviceCase(`C-${i}`)),
       serviceCase('C-B1', { unitId: 'unit-b', staffName: '李四' }),
+      serviceCase('C-U'),
       ...Array.from({ length: 4 }, (_, i) => serviceCase(`G-${i}`)),
     ];
-    expect((await gateway.post(`${base}/service-cases`, rows)).body.stored).toBe(11);
+    expect((await gateway.post(`${base}/service-cases`, rows)).body.stored).toBe(12);
   });
   afterAll(async () => {
     await app.close();
@@ -99,6 +100,15 @@ describe('bad-review cases over HTTP', () => {
     expect(outbox[0].body).not.toContain(EVALUATOR.phone);
   });
 
+  test('the callback corrects the responsible unit: the case shows the unit the process now has', async () => {
+    const caseId = (await gateway.post(`${base}/evaluations`, badRating('C-U'))).body.caseId;
+    expect((await centre.get(`${base}/cases/${caseId}`)).body.unit).toMatchObject({ id: 'unit-a' });
+    const verify = await openTask(caseId);
+    expect((await centre.post(`/api/v1/tasks/${verify.id}/complete`, { variables: { genuine: true, unitId: 'unit-b', unitName: '受理测试中心' } })).status).toBe(200);
+    const c = (await centre.get(`${base}/cases/${caseId}`)).body;
+    expect(c).toMatchObject({ status: 'rectifying', unit: { id: 'unit-b', name: '受理测试中心' } });
+  });
+
   test('appeal upheld: revoked, history kept, not counted as a bad review; appeal rejected: back to rectification', async () => {
     const before = (await centre.get(`${base}/stats`)).body;
     const up = (await gateway.post(`${base}/evaluations`, badRating('C-2'))).body.caseId;
@@ -148,7 +158,9 @@ describe('bad-review cases over HTTP', () => {
     const all = await list('limit=100');
     expect(all.total).toBeGreaterThanOrEqual(5);
     expect(all.items.find((c: { id: string }) => c.id === onB)).toMatchObject({ id: onB, unit: { id: 'unit-b' }, staffName: '李四', status: 'verifying' });
-    expect((await list('unit=unit-b')).items.map((c: { id: string }) => c.id)).toEqual([onB]);
+    const onUnitB = (await list('unit=unit-b')).items;
+    expect(onUnitB.map((c: { id: string }) => c.id)).toContain(onB); // with the case whose unit the callback corrected
+    expect(onUnitB.every((c: { unit: { id: string } }) => c.unit.id === 'unit-b')).toBe(true);
     expect((await list('status=revoked')).items.every((c: { status: string }) => c.status === 'revoked')).toBe(true);
     expect((await list('status=archived')).total).toBe(1);
     expect((await list('kind=on-site')).total).toBe(0);
@@ -178,8 +190,15 @@ describe('bad-review cases over HTTP', () => {
       options: ['attitude-2', 'quality-5'],
       occurredAt: '2026-11-03 09:30',
     };
+    const statsBefore = (await centre.get(`${base}/stats`)).body;
     const r = await centre.post(`${base}/complaints`, body);
     expect(r.status).toBe(201);
+    // A complaint is a case, not a rating: left out of the bad-review figures, counted beside them.
+    const statsAfter = (await centre.get(`${base}/stats`)).body;
+    expect(statsAfter.badReviews.total).toBe(statsBefore.badReviews.total);
+    expect(statsAfter.badReviews.onSiteComplaints - statsBefore.badReviews.onSiteComplaints).toBe(1);
+    expect(statsAfter.badReviews.note).toContain('on-site complaints');
+    expect(statsAfter.cases.byKind['on-site'] - statsBefore.cases.byKind['on-site']).toBe(1);
     expect(r.body).toMatchObject({ kind: 'on-site', caseNo: 'C-4', unit: { id: 'unit-a', name: '受理测试局' }, staffName: '王小明', processKey: 'intakeOnSite', complainant: { name: '赵*', phone: '137****1234' } });
     const again = await centre.post(`${base}/complaints`, body);
     expect(again.status).toBe(201);

@@ -1,3 +1,4 @@
+import { laidOut } from '../support/bpmn-layout';
 import { loadConfig } from '../../src/config';
 import { ConfigError } from '../../src/errors';
 import { createStore, startApp, TestApp, TestStore } from '../support/harness';
@@ -33,7 +34,7 @@ describe('a timer months away', () => {
     <bpmn:endEvent id="e" />
   </bpmn:process>
 </bpmn:definitions>`;
-    expect((await app.api.post('/api/v1/counties/testshire/deployments', xml, { 'content-type': 'application/xml' })).status).toBe(201);
+    expect((await app.api.post('/api/v1/counties/testshire/deployments', await laidOut(xml), { 'content-type': 'application/xml' })).status).toBe(201);
     await app.api.put('/api/v1/admin/clock', { now: '2026-06-01T10:00:00+08:00' });
     const inst = (await app.api.post('/api/v1/counties/testshire/process-instances', { processKey: 'halfYear' })).body;
     const [timer] = await app.core.db.knex('timers').where({ instance_id: inst.id });

@@ -4,6 +4,7 @@
  * and the instance stays as it was.
  */
 import type { Core } from '../../src/core';
+import { laidOut } from '../support/bpmn-layout';
 import { useCore } from '../support/medium';
 
 let core: Core;
@@ -22,7 +23,7 @@ const XML = `<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>`;
 
 test('a message reaches the element that waits for it; one for another element is refused', async () => {
-  await core.deployments.deploy('testshire', XML, 'await-reply.bpmn', 'tester');
+  await core.deployments.deploy('testshire', await laidOut(XML), 'await-reply.bpmn', 'tester');
   const inst = await core.runner.start({ countyId: 'testshire', processKey: 'awaitReply', actor: 'tester' });
   expect(inst.status).toBe('running');
 

@@ -7,6 +7,7 @@
 import type { Core } from '../../src/core';
 import type { ServiceDefinition } from '../../src/engine/services';
 import { openTasksOf } from '../../src/engine/tasks';
+import { laidOut } from '../support/bpmn-layout';
 import { useCore } from '../support/medium';
 
 let failPersist = false;
@@ -72,7 +73,7 @@ test('a step whose commit fails writes nothing; its retry writes every row once'
     <bpmn:endEvent id="e" />
   </bpmn:process>
 </bpmn:definitions>`;
-  await core.deployments.deploy('testshire', xml, 'flaky.bpmn', 'tester');
+  await core.deployments.deploy('testshire', await laidOut(xml), 'flaky.bpmn', 'tester');
   const inst = await core.runner.start({ countyId: 'testshire', processKey: 'flakyFlow', businessKey: 'F-1', actor: 'tester' });
   const [task] = await openTasksOf(core.db.knex, inst.id);
   const before = await journalOf(inst.id);

@@ -114,6 +114,17 @@ describe('the 办件 register over HTTP', () => {
     expect(empty.status).toBe(400);
   });
 
+  test('the CSV headings the README lists are the ones accepted', async () => {
+    const readme = require('node:fs').readFileSync(require('node:path').join(__dirname, '../../README.md'), 'utf8') as string;
+    const listed = /\(English or Chinese headings: ([^);]+)/.exec(readme)![1].trim().split(/,\s*/);
+    expect(listed).toContain('部门编码');
+    const values: Record<string, string> = { 办件编号: 'CSV-R1', 事项编码: '450200-009', 事项名称: '某事项', 部门编码: 'unit-a', 窗口: '1号窗口', 被评价人: '王某', 办理方式: '现场', 受理时间: '2026-11-02 09:00', 办结时间: '2026-11-02 10:00' };
+    const csv = [listed.join(','), listed.map((h) => values[h]).join(','), ''].join('\r\n');
+    const res = await app.api.post(base, csv, { 'content-type': 'text/csv' });
+    expect(res.status).toBe(207); // a CSV is a batch
+    expect(res.body).toMatchObject({ total: 1, stored: 1, refused: 0 });
+  });
+
   test('oversized batch: 413 with a message', async () => {
     const rows = Array.from({ length: 5001 }, (_, i) => serviceCase(`BIG-${i}`));
     const res = await gateway.post(base, rows);

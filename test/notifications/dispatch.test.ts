@@ -101,6 +101,11 @@ describe('notifications: outbox and webhook delivery', () => {
     expect(failing.got).toHaveLength(4);
     const dead = (await app.api.get('/api/v1/admin/outbox?status=dead')).body.items;
     expect(dead.map((d: { id: string }) => d.id)).toContain(row.id);
+    // Each row names its case: the instance and its business key, and can be asked for by either.
+    expect(dead.find((d: { id: string }) => d.id === row.id)).toMatchObject({ instanceId: inst.id, businessKey: 'N-2' });
+    const byKey = (await app.api.get('/api/v1/admin/outbox?businessKey=N-2')).body.items;
+    expect(byKey.map((d: { id: string }) => d.id)).toEqual([row.id]);
+    expect((await app.api.get(`/api/v1/admin/outbox?instanceId=${inst.id}`)).body.items).toHaveLength(1);
     await failing.close();
   });
 });

@@ -85,12 +85,13 @@ describe('the jurisdictions’ diagrams', () => {
       }
     }
     expect(overlaps).toEqual([]);
-    // Conventions: every exclusive gateway with a choice has a default flow; boundary timers do not interrupt.
+    // Conventions: every exclusive gateway with a choice has a default flow; boundary timers do not
+    // interrupt, except the one that closes an appeal or contest window (named 期限届满).
     for (const n of flowNodes) {
       if (n.$type === 'bpmn:ExclusiveGateway' && flows.filter((f: { sourceRef: { id: string } }) => f.sourceRef.id === n.id).length > 1) {
         expect(n.default?.id).toBeTruthy();
       }
-      if (n.$type === 'bpmn:BoundaryEvent') expect(n.cancelActivity).toBe(false);
+      if (n.$type === 'bpmn:BoundaryEvent' && n.cancelActivity !== false) expect(n.name).toMatch(/期限届满$/);
     }
   });
 
@@ -98,10 +99,11 @@ describe('the jurisdictions’ diagrams', () => {
     const moddle = new BpmnModdle({ camunda: camundaSchema });
     const { rootElement } = await moddle.fromXML(d.xml);
     const proc = rootElement.rootElements.find((e: { $type: string }) => e.$type === 'bpmn:Process');
-    // Every variable a case can have here: the intake's, setStatus's, and every field of the county's forms.
+    // Every variable a case can have here: the intake's, the services' outputs, and every field of the county's forms.
     const vars: Record<string, unknown> = {
       caseId: 'c', receivedAt: '2026-03-02T01:00:00Z', kind: 'system-pushed', unitId: 'u', unitName: '单位', serviceName: '事项', serviceCode: 'x',
       staffName: '某某', level: 2, levelName: '不满意', options: ['attitude-1'], comment: '评价内容', channel: '4', sampled: true, caseStatus: 'received', caseStatusAt: '2026-03-02T01:00:00Z',
+      sampleMonth: '2026-03', deductions: [], deductionSummary: '窗口责任人（attitude：attitude-1）', // outputs of the services
     };
     const formsDir = path.join(PROCESSES_DIR, d.county, 'forms');
     for (const f of fs.readdirSync(formsDir)) {
@@ -125,7 +127,8 @@ describe('the jurisdictions’ diagrams', () => {
         expect(props.to).toBe('evaluator'); // the evaluator's text goes to the evaluator alone
         const file = app.core.templates.resolve(d.county, props.template)!;
         const used = [...fs.readFileSync(file, 'utf8').matchAll(/\{\{\s*([\w.]+)/g)].map((m) => m[1]);
-        expect(used.filter((v) => !['businessKey', 'serviceName', 'unitName'].includes(v))).toEqual([]);
+        // plannedDate is a YYYY-MM-DD the form's pattern allows, no free text.
+        expect(used.filter((v) => !['businessKey', 'serviceName', 'unitName', 'plannedDate'].includes(v))).toEqual([]);
         expect(body).not.toContain('某某');
       }
     }
@@ -143,6 +146,6 @@ describe('the jurisdictions’ diagrams', () => {
     const done = await app.api.post(`/api/v1/tasks/${task.id}/complete`, { variables: { genuine: true, reason: 'r', realDemand: 'd' } });
     expect({ status: done.status, body: done.status === 200 ? 'ok' : done.body }).toEqual({ status: 200, body: 'ok' });
     const next = (await app.api.get(`/api/v1/tasks?instanceId=${start.body.id}`)).body.items.map((t: { elementId: string }) => t.elementId);
-    expect(next).toEqual(['rectify']);
+    expect(next.sort()).toEqual(['fileContest', 'rectify']); // 9.3: the contest window is open alongside
   });
 });

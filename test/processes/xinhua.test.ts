@@ -31,7 +31,7 @@ describe('新华区 bad review (第七、八条)', () => {
     const rectify = await c.task('rectify');
     expect(rectify.candidateGroups).toEqual([UNIT]);
     // 9/22 + 15 days = 10/7, a holiday → the next working day, Thursday 10/8, at 24:00.
-    expect(rectify.dueAt).toBe(sh('2026-10-08 24:00'));
+    expect(rectify.dueAt).toBe(sh('2026-10-08 17:30'));
     expect((await c.timers()).rectifyReminder).toEqual([sh('2026-10-05 10:00')]); // 13 × 24 h
     await d.clock('2026-10-06T09:00:00+08:00');
     expect(await c.fired()).toEqual(['rectifyReminder']);
@@ -39,10 +39,10 @@ describe('新华区 bad review (第七、八条)', () => {
     await c.complete('rectify', rectification);
     expect(await c.status()).toBe('feedback');
     const feedback = await c.task('feedbackEvaluator');
-    expect(feedback).toMatchObject({ candidateGroups: [ENV], dueAt: sh('2026-10-08 24:00') });
+    expect(feedback).toMatchObject({ candidateGroups: [ENV], dueAt: sh('2026-10-08 17:30') });
     await c.complete('feedbackEvaluator', { feedbackChannel: 'sms', feedbackContent: '已完善一次性告知清单' });
     expect(await c.status()).toBe('reporting');
-    expect((await c.task('reportProvince')).dueAt).toBe(sh('2026-10-08 24:00'));
+    expect((await c.task('reportProvince')).dueAt).toBe(sh('2026-10-08 17:30'));
     await c.complete('reportProvince', { platformRef: 'HN-2026-10-0008', reportSummary: '已整改并反馈' });
     await c.complete('summarize', { sharedProblem: false });
     const inst = await c.instance();
@@ -66,8 +66,11 @@ describe('新华区 bad review (第七、八条)', () => {
     expect(esc.recipients).toEqual([`group:${ENV}`, 'group:局领导']);
     await c.complete('verify', genuine);
     // 6/18 + 15 = Friday 7/3, a working day.
-    expect((await c.task('rectify')).dueAt).toBe(sh('2026-07-03 24:00'));
+    expect((await c.task('rectify')).dueAt).toBe(sh('2026-07-03 17:30'));
     await c.complete('rectify', { ...rectification, rectified: false, delayReason: '需修订办事指南', plannedDate: '2026-07-20' });
+    // 第八条: not rectified in the period → the evaluator is told the reason and the date; the unit finishes by it.
+    expect((await c.task('rectifyByPromise')).dueAt).toBe(sh('2026-07-20 17:30'));
+    await c.complete('rectifyByPromise', { ...rectification, rectified: true });
     await c.complete('feedbackEvaluator', { feedbackChannel: 'platform', feedbackContent: '办事指南修订中' });
     await c.complete('reportProvince', { platformRef: 'HN-2026-06-0018', reportSummary: '整改中，已说明理由和期限' });
     await c.complete('summarize', { sharedProblem: true, analysis: '多个窗口同类差评' });
@@ -98,7 +101,7 @@ describe('新华区 bad review (第七、八条)', () => {
     await c.complete('verify', { genuine: false, reason: '单位认为误评', realDemand: '加快审批' });
     await c.complete('reviewUntrue', { untrueKind: 'mistaken', appealUpheld: false, decisionNote: '评价属实' });
     expect(await c.status()).toBe('rectifying');
-    expect((await c.task('rectify')).dueAt).toBe(sh('2026-11-24 24:00')); // 11/9 + 15 = Tuesday 11/24
+    expect((await c.task('rectify')).dueAt).toBe(sh('2026-11-24 17:30')); // 11/9 + 15 = Tuesday 11/24
     await c.complete('rectify', rectification);
     await c.complete('feedbackEvaluator', { feedbackChannel: 'mobile', feedbackContent: '已整改' });
     await c.complete('reportProvince', { platformRef: 'HN-2026-11-0009', reportSummary: '已整改' });

@@ -15,7 +15,8 @@ test('a bad rating (README walkthrough): POST /evaluations → callback → rect
 
   await complete(api, caseId, 'callbackVerify', { genuine: true, reason: '窗口人员未一次性告知所需材料', realDemand: '希望当天办结', evidence: '大厅视频 09:10–09:40' });
   const rectify = (await api.get(`/api/v1/tasks?businessKey=${caseId}`)).body.items[0];
-  expect(rectify).toMatchObject({ elementId: 'unitRectify', candidateGroups: ['ld-scjg'], dueAt: '2026-10-09T16:00:00.000Z' });
+  // 2 working days after National Day: Fri 9 October, at the centre's close of business (17:30).
+  expect(rectify).toMatchObject({ elementId: 'unitRectify', candidateGroups: ['ld-scjg'], dueAt: '2026-10-09T09:30:00.000Z' });
 
   await setClock(api, '2026-10-08T10:00:00+08:00');
   await complete(api, caseId, 'unitRectify', { meetingHeld: true, responsiblePerson: '科长 李四', measures: '窗口张贴一次性告知清单', rectified: true, unitLeaderOpinion: '同意' });
@@ -48,7 +49,7 @@ test('an on-site complaint: POST /complaints → register → hand over → rect
   expect(r.status).toBe(201);
   const caseId = r.body.id;
   await complete(api, caseId, 'register', { complaintContent: '窗口人员推诿，让我去其他窗口' });
-  await complete(api, caseId, 'assignUnit', { unitId: 'ld-bdcdj', unitName: '柳东新区不动产登记中心', handling: 'handOver' });
+  await complete(api, caseId, 'assignUnit', { unitId: 'ld-bdcdj', unitName: '柳东新区不动产登记中心', onSpotCheck: false });
   await complete(api, caseId, 'unitRectify', { investigation: '属实', measures: '约谈窗口人员', rectified: true, unitLeaderOpinion: '同意' });
   await complete(api, caseId, 'writeReport', { staffReception: '接待时推诿', investigation: '属实', measures: '约谈、培训' });
   await complete(api, caseId, 'unitHeadApproval', { unitHeadAgreed: true, unitHeadOpinion: '同意' });

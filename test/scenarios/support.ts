@@ -51,13 +51,20 @@ export async function badRating(api: ApiClient, county: string, o: { caseNo: str
   return r.body.caseId;
 }
 
-/** Completes the case's one open task, which must be `elementId`; answers the task as it was. */
-export async function complete(api: ApiClient, caseId: string, elementId: string, variables: Record<string, unknown>) {
+/** The element ids of the case's open tasks, sorted. */
+export async function openTasks(api: ApiClient, caseId: string): Promise<string[]> {
+  const open = (await api.get(`/api/v1/tasks?businessKey=${caseId}`)).body.items as Array<{ elementId: string }>;
+  return open.map((t) => t.elementId).sort();
+}
+
+/** Completes the case's open task of `elementId` (the only one open unless `alongside` names the others); answers the task as it was. */
+export async function complete(api: ApiClient, caseId: string, elementId: string, variables: Record<string, unknown>, alongside: string[] = []) {
   const open = (await api.get(`/api/v1/tasks?businessKey=${caseId}`)).body.items as Array<{ id: string; elementId: string; dueAt: string | null }>;
-  expect(open.map((t) => t.elementId)).toEqual([elementId]);
-  const r = await api.post(`/api/v1/tasks/${open[0].id}/complete`, { variables });
+  expect(open.map((t) => t.elementId).sort()).toEqual([elementId, ...alongside].sort());
+  const task = open.find((t) => t.elementId === elementId)!;
+  const r = await api.post(`/api/v1/tasks/${task.id}/complete`, { variables });
   if (r.status !== 200) throw new Error(`${elementId}: ${r.status} ${JSON.stringify(r.body)}`);
-  return open[0];
+  return task;
 }
 
 export async function caseOf(api: ApiClient, county: string, caseId: string) {

@@ -1,3 +1,4 @@
+import { laidOut } from '../support/bpmn-layout';
 import {TestApp, fixture, useApp } from '../support/harness';
 
 const ok = fixture('processes', 'testshire', 'host-basic.bpmn');
@@ -40,7 +41,8 @@ describe('deployments', () => {
 
   test.each(bad)('refuses %s with the reason, and stores nothing', async (_name, xml, reason, element) => {
     const before = await countDefinitions();
-    const res = await app.api.post('/api/v1/counties/testshire/deployments', xml, { 'content-type': 'application/xml' });
+    // Laid out as a modeler would draw it, so the refusal is for the reason under test, not for the picture.
+    const res = await app.api.post('/api/v1/counties/testshire/deployments', await laidOut(xml), { 'content-type': 'application/xml' });
     expect(res.status).toBe(422);
     expect(res.body.error).toBe('deployment_rejected');
     expect(res.body.message).toMatch(reason);
@@ -81,7 +83,7 @@ describe('deployments', () => {
 
   test('multipart upload with a form file', async () => {
     const form = new FormData();
-    const xml = diagram('<bpmn:userTask id="u" camunda:formKey="extra" /><bpmn:endEvent id="e" /><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="u" /><bpmn:sequenceFlow id="f2" sourceRef="u" targetRef="e" />').replace('id="bad"', 'id="uploaded"');
+    const xml = await laidOut(diagram('<bpmn:userTask id="u" camunda:formKey="extra" /><bpmn:endEvent id="e" /><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="u" /><bpmn:sequenceFlow id="f2" sourceRef="u" targetRef="e" />').replace('id="bad"', 'id="uploaded"'));
     form.append('file', new Blob([xml], { type: 'application/xml' }), 'uploaded.bpmn');
     form.append('form', new Blob([JSON.stringify({ type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] })], { type: 'application/json' }), 'extra.json');
     const res = await fetch(`${app.url}/api/v1/counties/testshire/deployments`, { method: 'POST', headers: { authorization: 'Bearer test-admin-token' }, body: form });
@@ -93,6 +95,27 @@ describe('deployments', () => {
     const bad = await app.api.post(`/api/v1/tasks/${task.id}/complete`, { variables: {} });
     expect(bad.status).toBe(400);
     expect(bad.body.details[0]).toEqual({ field: 'ok', reason: 'is required' });
+  });
+
+  test('bpmnlint recommended: a gateway that forks and joins is refused with its id; a diagram without a layout is refused', async () => {
+    const before = await countDefinitions();
+    const forkJoin = await laidOut(
+      diagram(`<bpmn:userTask id="a" name="A" /><bpmn:userTask id="b" name="B" /><bpmn:exclusiveGateway id="g" name="G?" default="toB" /><bpmn:endEvent id="e" name="E" />
+        <bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="g" /><bpmn:sequenceFlow id="back" sourceRef="a" targetRef="g" />
+        <bpmn:sequenceFlow id="toA" name="again" sourceRef="g" targetRef="a"><bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">\${environment.variables.again}</bpmn:conditionExpression></bpmn:sequenceFlow>
+        <bpmn:sequenceFlow id="toB" name="done" sourceRef="g" targetRef="b" /><bpmn:sequenceFlow id="f3" sourceRef="b" targetRef="e" />`, 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'),
+    );
+    const res = await app.api.post('/api/v1/counties/testshire/deployments', forkJoin, { 'content-type': 'application/xml' });
+    expect(res.status).toBe(422);
+    expect(res.body.details).toContainEqual({ field: 'g', element: 'g', reason: 'bpmnlint no-gateway-join-fork: Gateway forks and joins' });
+    const bare = diagram('<bpmn:endEvent id="e" name="E" /><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="e" />');
+    const noDi = await app.api.post('/api/v1/counties/testshire/deployments', bare, { 'content-type': 'application/xml' });
+    expect(noDi.status).toBe(422);
+    expect(noDi.body.details).toContainEqual({ field: 'e', element: 'e', reason: 'bpmnlint no-bpmndi: Element is missing bpmndi' });
+    expect(await countDefinitions()).toBe(before);
+    // The same diagram laid out passes.
+    const fine = await app.api.post('/api/v1/counties/testshire/deployments', (await laidOut(bare)).replace(/"bad"/g, '"fine"'), { 'content-type': 'application/xml' });
+    expect(fine.status).toBe(201);
   });
 
   test('unknown county is 404; staff without process-admin cannot deploy', async () => {

@@ -1,3 +1,4 @@
+import { laidOut } from '../support/bpmn-layout';
 import { BusinessError } from '../../src/engine/services';
 import { ADMIN_TOKEN, createStore, startApp, TestApp, TestStore, ApiClient } from '../support/harness';
 
@@ -154,7 +155,7 @@ describe('user tasks over HTTP', () => {
   </bpmn:process>
   <bpmn:error id="E_UNREACHABLE" errorCode="UNREACHABLE" />
 </bpmn:definitions>`;
-    expect((await app.api.post('/api/v1/counties/testshire/deployments', xml, { 'content-type': 'application/xml' })).status).toBe(201);
+    expect((await app.api.post('/api/v1/counties/testshire/deployments', await laidOut(xml), { 'content-type': 'application/xml' })).status).toBe(201);
     const fine = (await app.api.post('/api/v1/counties/testshire/process-instances', { processKey: 'callback', variables: { reachable: true } })).body;
     expect(fine.status).toBe('completed');
     expect(fine.variables.calledBack).toBe(true);
