@@ -1,5 +1,6 @@
 /** Shared helpers of the benchmarks: a scratch PostgreSQL database, the built server as a child process, a load loop. */
 import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
 /** A throw-away key for the evaluator data a benchmark writes. */
@@ -61,6 +62,33 @@ export async function startServer(env: Record<string, string>): Promise<{ url: s
       }),
   };
 }
+
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc: a figure that other load on a
+ * shared machine does not inflate the way it inflates wall time.
+ */
+export function processCpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
+/** CPU time (ms) used so far by every PostgreSQL process of this machine (other users of it included). */
+export function postgresCpuMs(): number {
+  let total = 0;
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${d}/comm`, 'utf8').trim() !== 'postgres') continue;
+      total += processCpuMs(Number(d));
+    } catch {
+      /* the process ended meanwhile */
+    }
+  }
+  return total;
+}
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 /** Runs `work(i)` for i in [0, n) with `concurrency` workers; returns elapsed ms and latencies. */
 export async function load(n: number, concurrency: number, work: (i: number) => Promise<void>): Promise<{ ms: number; latencies: number[] }> {
