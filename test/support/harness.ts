@@ -58,8 +58,9 @@ export interface TestApp {
   api: ApiClient;
 }
 
-export async function startApp(store: TestStore, overrides: Partial<AppConfig> = {}, options: CoreOptions = {}): Promise<TestApp> {
-  const config = loadConfig(
+/** The configuration of a test: the fixture counties, the store's database, the clock under control, no scheduler loop. */
+export function testConfig(store: TestStore, overrides: Partial<AppConfig> = {}): AppConfig {
+  return loadConfig(
     // ENGINE_CACHE_SIZE=0 in the environment runs the whole suite with every step rebuilt from the database.
     { CLOCK_CONTROL: 'true', ENGINE_CACHE_SIZE: process.env.ENGINE_CACHE_SIZE },
     {
@@ -73,6 +74,10 @@ export async function startApp(store: TestStore, overrides: Partial<AppConfig> =
       ...overrides,
     },
   );
+}
+
+export async function startApp(store: TestStore, overrides: Partial<AppConfig> = {}, options: CoreOptions = {}): Promise<TestApp> {
+  const config = testConfig(store, overrides);
   const quiet = { log: () => undefined, warn: () => undefined, error: (m: string) => console.error(m) };
   const core = await createCore(config, quiet, options);
   if (!(await core.db.knex('users').where({ id: 'test-admin' }).first())) {

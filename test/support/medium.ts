@@ -3,28 +3,14 @@
  * database of its own on PostgreSQL), without HTTP. For tests of a service or of the engine host that
  * need storage but not the web layer.
  */
-import * as path from 'node:path';
 import type { User } from '../../src/auth/access';
-import { AppConfig, loadConfig } from '../../src/config';
+import type { AppConfig } from '../../src/config';
 import { Core, CoreOptions, createCore } from '../../src/core';
 import { silentLogger } from '../../src/log';
-import { FIXTURES, TEST_PII_KEY, TestStore, createStore } from './harness';
+import { TestStore, createStore, testConfig } from './harness';
 
 export async function startCore(store: TestStore, overrides: Partial<AppConfig> = {}, options: CoreOptions = {}): Promise<Core> {
-  const config = loadConfig(
-    // ENGINE_CACHE_SIZE=0 in the environment runs the whole suite with every step rebuilt from the database.
-    { CLOCK_CONTROL: 'true', ENGINE_CACHE_SIZE: process.env.ENGINE_CACHE_SIZE },
-    {
-      dataDir: store.dataDir,
-      databaseUrl: store.databaseUrl,
-      processesDir: path.join(FIXTURES, 'processes'),
-      templatesDir: path.join(FIXTURES, 'templates'),
-      schedulerEnabled: false,
-      piiKey: store.databaseUrl ? TEST_PII_KEY : undefined,
-      ...overrides,
-    },
-  );
-  return createCore(config, silentLogger, options);
+  return createCore(testConfig(store, overrides), silentLogger, options);
 }
 
 /** One core for a whole test file: `let core: Core; useCore((c) => (core = c));` */
