@@ -5,7 +5,7 @@
  */
 import { CalendarService } from '../../src/calendar/calendar.service';
 import { CountyDeadlines } from '../../src/calendar/county-deadlines';
-import { client, createStore, startApp, TestApp, TestStore } from '../support/harness';
+import { client, TestApp, useApp } from '../support/harness';
 import { createUser, setClock } from './api-support';
 
 const NATIONAL_2027 = {
@@ -20,18 +20,9 @@ const NATIONAL_2027 = {
 };
 
 describe('calendar API', () => {
-  let store: TestStore;
   let app: TestApp;
-
-  beforeAll(async () => {
-    store = await createStore();
-    app = await startApp(store);
-    await setClock(app, '2026-11-20T10:00:00+08:00');
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
-  });
+  useApp((a) => (app = a));
+  beforeAll(() => setClock(app, '2026-11-20T10:00:00+08:00'));
 
   test('the bundled files are in the database as version 1, with their source and level', async () => {
     const res = await app.api.get('/api/v1/calendars/national/2026');
@@ -187,17 +178,8 @@ describe('calendar API', () => {
 });
 
 describe('next year missing: /health and the log from 1 December', () => {
-  let store: TestStore;
   let app: TestApp;
-
-  beforeAll(async () => {
-    store = await createStore();
-    app = await startApp(store);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await store?.drop();
-  });
+  useApp((a) => (app = a));
 
   test('no warning in November; from 1 December (Asia/Shanghai) until the year is loaded', async () => {
     const health = async () => {

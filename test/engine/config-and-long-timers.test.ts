@@ -1,7 +1,7 @@
 import { laidOut } from '../support/bpmn-layout';
 import { loadConfig } from '../../src/config';
 import { ConfigError } from '../../src/errors';
-import { createStore, startApp, TestApp, TestStore } from '../support/harness';
+import { TestApp, useApp } from '../support/harness';
 
 test('CLOCK_CONTROL is refused in production, and bad settings name the variable', () => {
   expect(() => loadConfig({ NODE_ENV: 'production', CLOCK_CONTROL: 'true' })).toThrow(ConfigError);
@@ -12,16 +12,8 @@ test('CLOCK_CONTROL is refused in production, and bad settings name the variable
 });
 
 describe('a timer months away', () => {
-  let store: TestStore;
   let app: TestApp;
-  beforeAll(async () => {
-    store = await createStore();
-    app = await startApp(store);
-  });
-  afterAll(async () => {
-    await app.close();
-    await store.drop();
-  });
+  useApp((a) => (app = a));
 
   test('fires at its instant, beyond what setTimeout can hold (24.8 days)', async () => {
     const xml = `<?xml version="1.0" encoding="UTF-8"?>
