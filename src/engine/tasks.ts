@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { TaskRow } from '../db/tables';
-import type { NewTask } from './drive';
+import type { NewTask, TaskRetarget } from './drive';
 
 type Db = Knex | Knex.Transaction;
 
@@ -32,6 +32,13 @@ export async function markCompleted(trx: Db, id: string, by: { actor: string; at
 export async function markCancelled(trx: Db, instanceId: string, ids: string[], at: Date): Promise<void> {
   if (!ids.length) return;
   await trx('tasks').where({ instance_id: instanceId, status: 'open' }).whereIn('id', ids).update({ status: 'cancelled', completed_at: at });
+}
+
+/** A migration moved the task to an element of another version: its element and what that version says of it (the assignee and due instant stay). */
+export async function retargetTask(trx: Db, t: TaskRetarget): Promise<void> {
+  await trx('tasks')
+    .where({ id: t.taskId, status: 'open' })
+    .update({ element_id: t.element_id, name: t.name, candidate_groups: JSON.stringify(t.candidate_groups), candidate_users: JSON.stringify(t.candidate_users), form_key: t.form_key });
 }
 
 /** Claims an open task for `userId` unless someone else holds it; answers whether it did. */
