@@ -21,6 +21,7 @@ export async function up(knex: Knex): Promise<void> {
     t.text('error_message').comment('Error message of the last failure reported by a worker');
     t.text('error_details').comment('Error details (e.g. a stack trace) of the last failure reported by a worker');
     t.text('incident').comment('Why the task is an incident (retries reached 0); cleared when retries are set again');
+    t.timestamp('incident_at', { useTz: true }).comment('Clock time the incident was raised');
     t.timestamp('created_at', { useTz: true }).notNullable().comment('Clock time the service task began to wait');
     t.timestamp('completed_at', { useTz: true }).comment('Clock time completed or cancelled');
     t.string('completed_by', 200).comment('Worker id that completed it (or threw a BPMN error)');
@@ -37,9 +38,8 @@ export async function up(knex: Knex): Promise<void> {
     t.jsonb('mapping').notNullable().defaultTo('{}').comment('Plan: old element id → new element id, for waiting elements renamed in the new version');
     t.boolean('keep_stranded').notNullable().defaultTo(false).comment('Instances that would be stranded stay on their version (else the deploy was refused)');
     t.string('status', 16).notNullable().comment('running | done | superseded (a later version of the same process took over)');
-    t.integer('moved').notNullable().defaultTo(0).comment('Instances moved so far');
-    t.integer('kept').notNullable().defaultTo(0).comment('Instances kept on their version');
-    t.jsonb('failures').notNullable().defaultTo('[]').comment('Instances that could not be moved, with the reason [{instanceId, reason}]');
+    t.integer('moved').notNullable().defaultTo(0).comment('Instances moved so far (each journaled instance.migrated with this id)');
+    t.jsonb('left_behind').notNullable().defaultTo('[]').comment('Instances left on their version, kept by choice or not movable, with the reason [{instanceId, reason, kept}]');
     t.string('requested_by').notNullable().comment('User id that deployed or asked for the migration');
     t.timestamp('created_at', { useTz: true }).notNullable().comment('Clock time requested');
     t.timestamp('finished_at', { useTz: true }).comment('Clock time the last instance was handled');

@@ -64,13 +64,13 @@ export type ExternalTaskStatus = 'open' | 'completed' | 'cancelled';
 export interface ExternalTaskRow {
   id: string; instance_id: string; county_id: string; execution_id: string; element_id: string; topic: string; priority: number;
   status: ExternalTaskStatus; worker_id: string | null; lock_expires_at: Date | null; retries: number | null; error_message: string | null;
-  error_details: string | null; incident: string | null; created_at: Date; completed_at: Date | null; completed_by: string | null;
+  error_details: string | null; incident: string | null; incident_at: Date | null; created_at: Date; completed_at: Date | null; completed_by: string | null;
 }
 
 /** version_migrations — written by src/workflow/migrations.service.ts. */
 export interface VersionMigrationRow {
   id: string; county_id: string; process_key: string; to_definition_id: string; mapping: Record<string, string>; keep_stranded: boolean;
-  status: 'running' | 'done' | 'superseded'; moved: number; kept: number; failures: Array<{ instanceId: string; reason: string }>;
+  status: 'running' | 'done' | 'superseded'; moved: number; left_behind: Array<{ instanceId: string; reason: string; kept: boolean }>;
   requested_by: string; created_at: Date; finished_at: Date | null;
 }
 

@@ -47,7 +47,7 @@ export type StepAction =
    * Move the instance to another version of its diagram (input.definition is that version): the stored
    * state with the plan's old element ids renamed to new ones, recovered with the new version.
    */
-  | { kind: 'migrate'; fromDefinitionId: string; fromVersion: number; toDefinitionId: string; toVersion: number; mapping: Record<string, string> };
+  | { kind: 'migrate'; fromDefinitionId: string; fromVersion: number; toDefinitionId: string; toVersion: number; mapping: Record<string, string>; migrationId?: string };
 
 /** The instance as the step found it under its lock. */
 export interface StepInput {
@@ -266,7 +266,14 @@ async function act(slot: EngineSlot, action: StepAction): Promise<Partial<StepRe
       session.journal.push({
         type: 'instance.migrated',
         actor: session.input.actor,
-        data: { fromDefinitionId: action.fromDefinitionId, fromVersion: action.fromVersion, toDefinitionId: action.toDefinitionId, toVersion: action.toVersion, mapping: action.mapping },
+        data: {
+          fromDefinitionId: action.fromDefinitionId,
+          fromVersion: action.fromVersion,
+          toDefinitionId: action.toDefinitionId,
+          toVersion: action.toVersion,
+          mapping: action.mapping,
+          migrationId: action.migrationId ?? null,
+        },
       });
       return { definitionId: action.toDefinitionId };
     }

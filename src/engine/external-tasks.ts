@@ -9,6 +9,7 @@
  * only says which worker may complete the task; nothing is lost when it lapses.
  */
 import type { Knex } from 'knex';
+import { appendJournal } from '../db/journal';
 import type { ExternalTaskRow } from '../db/tables';
 import type { NewExternalTask } from './drive';
 
@@ -47,16 +48,18 @@ export async function retargetExternalTask(trx: Db, id: string, to: { element_id
 export interface LockRequest {
   workerId: string;
   counties: string[] | '*';
-  topics: Array<{ topicName: string; lockDuration: number; processInstanceIds?: string[]; businessKey?: string; processKeys?: string[]; tenantIds?: string[] }>;
+  topics: Array<{ topicName: string; lockDuration: number; processInstanceIds?: string[]; businessKey?: string; processKeys?: string[]; definitionIds?: string[]; tenantIds?: string[] }>;
   maxTasks: number;
   usePriority: boolean;
   now: Date;
+  /** Who asked (the journal's actor). */
+  actor: string;
 }
 
 /**
  * Locks up to maxTasks open, unlocked (or lapsed) tasks of the topics for a worker, one short transaction
- * (FOR UPDATE SKIP LOCKED: two workers never get the same task). Tasks in an incident (retries 0) and
- * tasks waiting out a retry timeout are not fetched. Answers the locked rows.
+ * (FOR UPDATE SKIP LOCKED: two workers never get the same task), each lock journaled in it. Tasks in an
+ * incident (retries 0) and tasks waiting out a retry timeout are not fetched. Answers the locked rows.
  */
 export async function lockExternalTasks(knex: Knex, req: LockRequest): Promise<ExternalTaskRow[]> {
   return knex.transaction(async (trx) => {
@@ -66,14 +69,14 @@ export async function lockExternalTasks(knex: Knex, req: LockRequest): Promise<E
       .whereIn('x.topic', req.topics.map((t) => t.topicName))
       .andWhere((w) => w.whereNull('x.lock_expires_at').orWhere('x.lock_expires_at', '<=', req.now))
       .andWhere((w) => w.whereNull('x.retries').orWhere('x.retries', '>', 0))
-      .select('x.id', 'x.topic', 'x.county_id', 'x.instance_id', 'i.business_key', 'i.process_key');
+      .select('x.id', 'x.topic', 'x.county_id', 'x.instance_id', 'i.business_key', 'i.process_key', 'i.definition_id', 'i.revision');
     if (req.counties !== '*') q.whereIn('x.county_id', req.counties);
-    const candidates: Array<{ id: string; topic: string; county_id: string; instance_id: string; business_key: string | null; process_key: string }> = await q
+    const candidates: Array<{ id: string; topic: string; county_id: string; instance_id: string; business_key: string | null; process_key: string; definition_id: string; revision: number }> = await q
       .orderBy([...(req.usePriority ? [{ column: 'x.priority', order: 'desc' as const }] : []), { column: 'x.created_at' }, { column: 'x.id' }])
       .limit(req.maxTasks * 4 + 20)
       .forUpdate('x')
       .skipLocked();
-    const chosen: Array<{ id: string; until: Date }> = [];
+    const chosen: Array<{ id: string; until: Date; revision: number }> = [];
     for (const c of candidates) {
       if (chosen.length >= req.maxTasks) break;
       const topic = req.topics.find(
@@ -82,14 +85,28 @@ export async function lockExternalTasks(knex: Knex, req: LockRequest): Promise<E
           (!t.processInstanceIds?.length || t.processInstanceIds.includes(c.instance_id)) &&
           (t.businessKey === undefined || t.businessKey === c.business_key) &&
           (!t.processKeys?.length || t.processKeys.includes(c.process_key)) &&
+          (!t.definitionIds?.length || t.definitionIds.includes(c.definition_id)) &&
           (!t.tenantIds?.length || t.tenantIds.includes(c.county_id)),
       );
-      if (topic) chosen.push({ id: c.id, until: new Date(req.now.getTime() + topic.lockDuration) });
+      if (topic) chosen.push({ id: c.id, until: new Date(req.now.getTime() + topic.lockDuration), revision: Number(c.revision) });
     }
     const out: ExternalTaskRow[] = [];
     for (const c of chosen) {
       const [row] = await trx('external_tasks').where({ id: c.id }).update({ worker_id: req.workerId, lock_expires_at: c.until }).returning('*');
       out.push(row as ExternalTaskRow);
+      await appendJournal(trx, [
+        {
+          instanceId: row.instance_id,
+          countyId: row.county_id,
+          revision: c.revision,
+          type: 'externalTask.locked',
+          elementId: row.element_id,
+          elementType: 'bpmn:ServiceTask',
+          actor: req.actor,
+          data: { externalTaskId: row.id, workerId: req.workerId, lockExpiresAt: c.until.toISOString() },
+          at: req.now,
+        },
+      ]);
     }
     return out;
   });
@@ -114,7 +131,7 @@ export async function clearLock(trx: Db, id: string): Promise<void> {
 export async function recordFailure(
   trx: Db,
   id: string,
-  f: { retries: number; errorMessage: string | null; errorDetails: string | null; availableAt: Date | null; incident: string | null },
+  f: { retries: number; errorMessage: string | null; errorDetails: string | null; availableAt: Date | null; incident: string | null; at: Date },
 ): Promise<void> {
   await trx('external_tasks')
     .where({ id, status: 'open' })
@@ -123,6 +140,7 @@ export async function recordFailure(
       error_message: f.errorMessage,
       error_details: f.errorDetails,
       incident: f.incident,
+      incident_at: f.incident ? f.at : null,
       lock_expires_at: f.availableAt,
       ...(f.availableAt ? {} : { worker_id: null }),
     });
@@ -132,5 +150,5 @@ export async function recordFailure(
 export async function setRetries(trx: Db, id: string, retries: number): Promise<void> {
   await trx('external_tasks')
     .where({ id, status: 'open' })
-    .update({ retries, ...(retries > 0 ? { incident: null, worker_id: null, lock_expires_at: null } : {}) });
+    .update({ retries, ...(retries > 0 ? { incident: null, incident_at: null, worker_id: null, lock_expires_at: null } : {}) });
 }

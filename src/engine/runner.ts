@@ -229,13 +229,13 @@ export class Runner {
    * Moves a running instance to another version of its process in a step of its own: the waits keep their
    * rows, renamed elements per the plan. Refused (nothing written) when a wait would be lost.
    */
-  async migrate(instanceId: string, actor: string, toDefinitionId: string, mapping: Record<string, string>): Promise<InstanceRow> {
+  async migrate(instanceId: string, actor: string, toDefinitionId: string, mapping: Record<string, string>, migrationId?: string): Promise<InstanceRow> {
     const target = await this.definitions.get(toDefinitionId);
     return (
       await this.step(
         instanceId,
         actor,
-        { kind: 'migrate', fromDefinitionId: '', fromVersion: 0, toDefinitionId, toVersion: target.row.version, mapping },
+        { kind: 'migrate', fromDefinitionId: '', fromVersion: 0, toDefinitionId, toVersion: target.row.version, mapping, migrationId },
         undefined,
         toDefinitionId,
       )

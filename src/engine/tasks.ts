@@ -50,6 +50,11 @@ export async function claim(trx: Db, id: string, userId: string, at: Date): Prom
   return n > 0;
 }
 
+/** Sets the assignee of an open task outright (an administrator's act; null unassigns). */
+export async function assign(trx: Db, id: string, assignee: string | null, at: Date): Promise<void> {
+  await trx('tasks').where({ id, status: 'open' }).update({ assignee, claimed_at: assignee ? at : null });
+}
+
 export async function unclaim(trx: Db, id: string): Promise<void> {
   await trx('tasks').where({ id, status: 'open' }).update({ assignee: null, claimed_at: null });
 }
