@@ -1,4 +1,4 @@
-import { Controller, Get, Post, Query, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Query, Req } from '@nestjs/common';
 import { ApiBasicAuth, ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { User } from '../auth/access';
@@ -21,6 +21,7 @@ export class EngineDeploymentsController {
   }
 
   @Post('create')
+  @HttpCode(200)
   @Roles('process-admin')
   @ApiOperation({ summary: 'Deploy as Camunda Modeler does: multipart deployment-name, deployment-source, enable-duplicate-filtering, tenant-id (the county), the diagram and its forms as parts named after their files' })
   async create(@CurrentUser() user: User, @Req() req: FastifyRequest) {

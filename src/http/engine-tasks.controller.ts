@@ -61,6 +61,7 @@ export class EngineTasksController {
   }
 
   @Post(':id/complete')
+  @HttpCode(200)
   @ApiOperation({ summary: 'Complete with {variables: {name: {value, type}}}, checked against the task form; 204, or 200 with the variables when withVariablesInReturn' })
   async complete(@CurrentUser() user: User, @Param('id') id: string, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     const vars = await this.tasks.complete(user, id, body);
@@ -69,6 +70,7 @@ export class EngineTasksController {
   }
 
   @Post(':id/submit-form')
+  @HttpCode(200)
   @ApiOperation({ summary: 'The same as complete (a form submitted with its variables)' })
   async submitForm(@CurrentUser() user: User, @Param('id') id: string, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     const vars = await this.tasks.complete(user, id, body);
