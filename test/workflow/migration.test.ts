@@ -136,3 +136,13 @@ test('the migration step keeps every wait: an instance whose wait the new versio
   expect(after).toMatchObject({ revision: before.revision, definition_id: before.definition_id });
   expect((await openTasks(e))[0]).toMatchObject({ elementId: 'confirm', status: 'open' });
 });
+
+test('at start (processes/ deployed by the server itself) running instances stay on their version', async () => {
+  const f = await start('MIG-F'); // on v3
+  const before = (await app.api.get(`/api/v1/process-instances/${f}`)).body.definitionId;
+  const r = await app.core.deployments.deploy('testshire', diagram('confirm', '确认 (v4)', 'confirmLate'), 'migrant.bpmn', 'startup');
+  expect(r).toMatchObject({ created: true, definition: { version: 4 } });
+  expect(r.migration).toBeUndefined();
+  expect((await app.api.get(`/api/v1/process-instances/${f}`)).body.definitionId).toBe(before);
+  expect((await openTasks(f))[0].name).toBe('确认 (v3)');
+});
