@@ -13,7 +13,7 @@ import { DefinitionStore, DefinitionSummary } from '../engine/definition-store';
 import { checksumOf, compileDefinition } from '../engine/definitions';
 import type { DeadlinePort } from '../engine/elements';
 import type { ServiceRegistry } from '../engine/services';
-import { ConflictError, NotFoundError } from '../errors';
+import { NotFoundError } from '../errors';
 import { isUuid } from '../ids';
 import type { FormSchema, TenantRegistry } from '../tenants';
 import { MigrationOutlook, MigrationService, MigrationView, elementTypesOf } from './migrations.service';

@@ -141,7 +141,7 @@ test('locks: only the holder completes or extends; lock and unlock; answers are 
   const fetchBody = { workerId: 'wa', maxTasks: 2, usePriority: true, topics: [{ topicName: 'manual', lockDuration: 60000, variables: ['caseNo'] }] };
   const res = await fetch(`${app.url}/engine-rest/external-task/fetchAndLock`, { method: 'POST', headers: { authorization: `Bearer ${workerToken}`, 'content-type': 'application/json' }, body: JSON.stringify(fetchBody) });
   expect(res.headers.get('content-type')).toBe('application/json');
-  const [task] = await res.json();
+  const [task] = (await res.json()) as any[];
   expect(task).toMatchObject({ processInstanceId: id, workerId: 'wa', variables: { caseNo: { type: 'String', value: 'LD-EXT-4' } } });
   expect(Object.keys(task.variables)).toEqual(['caseNo']);
 
@@ -161,7 +161,7 @@ test('locks: only the holder completes or extends; lock and unlock; answers are 
   expect((await worker.post(`/engine-rest/external-task/${task.id}/unlock`)).status).toBe(204);
   expect((await worker.get(`/engine-rest/external-task/count?topicName=manual&locked=false`)).body).toEqual({ count: 1 });
 
-  for (const [p, body] of [
+  const bad: Array<[string, unknown]> = [
     ['/engine-rest/external-task/fetchAndLock', {}],
     ['/engine-rest/external-task/fetchAndLock', { workerId: 'x', maxTasks: 0, topics: [] }],
     ['/engine-rest/external-task/fetchAndLock', { workerId: 'x', maxTasks: 1, asyncResponseTimeout: 99_999_999, topics: [{ topicName: 'a', lockDuration: 1 }] }],
@@ -170,7 +170,8 @@ test('locks: only the holder completes or extends; lock and unlock; answers are 
     [`/engine-rest/external-task/${task.id}/complete`, { workerId: 'wa', variables: { x: { value: '{', type: 'Json' } } }],
     [`/engine-rest/external-task/${task.id}/complete`, { workerId: 'wa', variables: { x: { value: 'AA==', type: 'Bytes' } } }],
     [`/engine-rest/external-task/${task.id}/failure`, { workerId: 'wa', retries: -1 }],
-  ] as const) {
+  ];
+  for (const [p, body] of bad) {
     const r = await worker.post(p, body);
     expect([p, r.status]).toEqual([p, 400]);
     expect(r.body.type).toBe('InvalidRequestException');

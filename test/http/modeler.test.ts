@@ -32,13 +32,13 @@ test('load 柳东 systemPushed, change a due date in the properties panel, check
 
   // The only county this administrator may see; choose the system-pushed diagram, latest version.
   await page.waitForSelector('body[data-loaded]');
-  expect(await page.$$eval('#county option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['liudong']);
+  expect(await page.$$eval('#county option', (o) => o.map((x) => x.getAttribute('value')))).toEqual(['liudong']);
   await page.selectOption('#process', 'liudongSystemPushed');
   await page.waitForSelector('body[data-loaded="liudongSystemPushed:v1"]');
   await page.waitForSelector('g.djs-element[data-element-id="unitRectify"]');
   // The licence's watermark is there and visible.
   expect(await page.isVisible('.bjs-powered-by')).toBe(true);
-  await page.waitForFunction(() => /error/.test(document.getElementById('lint-count')?.textContent ?? ''));
+  await page.waitForFunction(`/error/.test(document.getElementById('lint-count')?.textContent ?? '')`);
 
   // Select the unit's rectification task; its due date (2wd) is a field of the properties panel.
   await page.click('g.djs-element[data-element-id="unitRectify"]');
@@ -51,13 +51,13 @@ test('load 柳东 systemPushed, change a due date in the properties panel, check
   // What 3wd means from the sample instant: received the afternoon before National Day, the holiday
   // skipped, 8, 9 and (a make-up working Saturday) 10 October counted: due at the end of 10 October.
   await page.fill('#deadline-from', '2026-09-30T15:00');
-  await page.waitForFunction(() => /2026-10-11/.test(document.getElementById('deadline-meaning')?.textContent ?? ''));
+  await page.waitForFunction(`/2026-10-11/.test(document.getElementById('deadline-meaning')?.textContent ?? '')`);
   const meaning = await page.textContent('#deadline-meaning');
   expect(meaning).toContain('3 working days');
   expect(meaning).toContain('2026-10-11 00:00');
 
   await page.click('#check');
-  await page.waitForFunction(() => /would accept it as/.test(document.getElementById('check-result')?.textContent ?? ''));
+  await page.waitForFunction(`/would accept it as/.test(document.getElementById('check-result')?.textContent ?? '')`);
   expect(await page.textContent('#check-result')).toContain('v2');
   expect((await app.api.get('/api/v1/definitions?county=liudong&processKey=liudongSystemPushed&versions=all')).body.items).toHaveLength(1);
 
