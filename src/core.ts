@@ -39,8 +39,12 @@ import { LogTransport, Transport, WebhookTransport } from './notifications/trans
 import { openPiiCipher } from './privacy/cipher';
 import { Scheduler } from './scheduler';
 import { TenantRegistry, syncCounties } from './tenants';
+import { CamundaDeploymentService } from './workflow/camunda-deployments.service';
+import { CamundaTaskService } from './workflow/camunda-tasks.service';
 import { ClockService } from './workflow/clock.service';
 import { DeploymentService } from './workflow/deployments.service';
+import { ExternalTaskService } from './workflow/external-tasks.service';
+import { MigrationService } from './workflow/migrations.service';
 import { InstanceService } from './workflow/instances.service';
 import { TaskService } from './workflow/tasks.service';
 
@@ -75,8 +79,18 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
     const services = new ServiceRegistry([notifyService(templates), setStatusService(), drawSampleService(tenants), deductionTargetsService(tenants), ...(options.services ?? [])]);
 
     const definitions = new DefinitionStore(knex);
-    const runner = new Runner(knex, definitions, services, clock, deadlines, { cacheSize: config.engineCacheSize, beforeStep: (trx) => calendars.refreshIn(trx) });
-    const deployments = new DeploymentService(knex, definitions, tenants, services, deadlines, clock);
+    // Steps that create external tasks wake the workers' long polls (the service is built just below).
+    let externalTasks: ExternalTaskService | undefined;
+    const runner = new Runner(knex, definitions, services, clock, deadlines, {
+      cacheSize: config.engineCacheSize,
+      beforeStep: (trx) => calendars.refreshIn(trx),
+      afterCommit: (result) => {
+        if (result.externalTasks.insert.length) externalTasks?.wake();
+      },
+    });
+    externalTasks = new ExternalTaskService(knex, runner, clock, definitions, { pollIntervalMs: Math.min(config.pollIntervalMs, 1000) });
+    const migrations = new MigrationService(knex, runner, definitions, tenants, clock, logger);
+    const deployments = new DeploymentService(knex, definitions, tenants, services, deadlines, clock, migrations);
     for (const line of await deployments.deployTenants('startup')) logger.log(line);
 
     const users = new Users(knex, clock);
@@ -106,10 +120,13 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
         dispatch,
         { name: 'default-ratings', run: () => defaults.tick() },
         calendars,
+        migrations.job,
       ],
       config.pollIntervalMs,
       logger,
     );
+
+    const tasks = new TaskService(knex, runner, clock, definitions);
 
     const health = new Health({
       database: async () => {
@@ -131,8 +148,12 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
       templates,
       runner,
       deployments,
+      migrations,
+      externalTasks,
+      camundaDeployments: new CamundaDeploymentService(deployments, tenants),
       instances: new InstanceService(knex, runner, tenants),
-      tasks: new TaskService(knex, runner, clock, definitions),
+      tasks,
+      camundaTasks: new CamundaTaskService(tasks),
       clockControl: new ClockService(clock, time, timers),
       users,
       pii,
@@ -149,6 +170,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
       /** Token of the administrator created at first start (embedded database only); shown once. */
       bootstrapToken,
       async close() {
+        externalTasks!.close();
         await scheduler.stop();
         runner.stopAll();
         await db.close();

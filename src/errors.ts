@@ -39,6 +39,10 @@ export const ERROR_CODES = {
   service_case_conflict: 409,
   county_not_configured: 409,
   process_not_deployed: 409,
+  /** An external task not locked by the worker that reports on it (or its lock lapsed). */
+  external_task_locked: 409,
+  /** A deploy or migration would leave running instances waiting at elements the new version lacks. */
+  migration_required: 409,
   body_too_large: 413,
   deployment_rejected: 422,
   internal: 500,

@@ -18,6 +18,11 @@ export interface DefinitionElements {
   userTasks: Record<string, { name?: string; candidateGroups?: string; candidateUsers?: string; assignee?: string; formKey?: string; dueDate?: string }>;
   serviceTasks: Record<string, { service: string; properties: Record<string, string> }>;
   timers: Record<string, { type: 'timeDuration' | 'timeDate' | 'timeCycle'; expression: string }>;
+  /**
+   * Service tasks with camunda:type="external": the topic workers fetch, the priority, and the error codes
+   * the error boundary events attached to it catch ('*' when one catches every error).
+   */
+  externalTasks?: Record<string, { topic: string; priority: number; name?: string; catches: string[] | '*' }>;
   /** JSON schemas of the forms the user tasks use, frozen with the version. */
   forms?: Record<string, { properties?: Record<string, unknown>; required?: string[] }>;
 }
@@ -51,6 +56,22 @@ export interface TaskCommentRow { id: number | string; task_id: string; author: 
 export interface TimerRow {
   id: string; instance_id: string; county_id: string; execution_id: string; element_id: string; expression: string | null;
   due_at: Date; provisional: boolean; locked_by: string | null; locked_until: Date | null; attempts: number; created_at: Date;
+}
+
+export type ExternalTaskStatus = 'open' | 'completed' | 'cancelled';
+
+/** external_tasks — written by src/engine/external-tasks.ts. */
+export interface ExternalTaskRow {
+  id: string; instance_id: string; county_id: string; execution_id: string; element_id: string; topic: string; priority: number;
+  status: ExternalTaskStatus; worker_id: string | null; lock_expires_at: Date | null; retries: number | null; error_message: string | null;
+  error_details: string | null; incident: string | null; incident_at: Date | null; created_at: Date; completed_at: Date | null; completed_by: string | null;
+}
+
+/** version_migrations — written by src/workflow/migrations.service.ts. */
+export interface VersionMigrationRow {
+  id: string; county_id: string; process_key: string; to_definition_id: string; mapping: Record<string, string>; keep_stranded: boolean;
+  status: 'running' | 'done' | 'superseded'; moved: number; left_behind: Array<{ instanceId: string; reason: string; kept: boolean }>;
+  requested_by: string; created_at: Date; finished_at: Date | null;
 }
 
 /** journal — written by src/db/journal.ts only, always in the transaction of the change it records. */

@@ -7,10 +7,11 @@ import type { Knex } from 'knex';
 import { appendJournal } from '../db/journal';
 import type { InstanceRow } from '../db/tables';
 import type { StepResult } from './drive';
+import { insertExternalTasks, markExternalCancelled, markExternalCompleted, retargetExternalTask } from './external-tasks';
 import { updateAfterStep } from './instances';
 import { insertOutbox } from './outbox';
 import type { ServiceRegistry } from './services';
-import { insertTasks, markCancelled, markCompleted } from './tasks';
+import { insertTasks, markCancelled, markCompleted, retargetTask } from './tasks';
 import { deleteTimers, insertTimers } from './timers';
 
 export async function commit(trx: Knex.Transaction, row: InstanceRow, result: StepResult, ctx: { actor: string; now: Date; services: ServiceRegistry }): Promise<InstanceRow> {
@@ -18,6 +19,12 @@ export async function commit(trx: Knex.Transaction, row: InstanceRow, result: St
   if (result.tasks.complete) await markCompleted(trx, result.tasks.complete.taskId, { actor: ctx.actor, at: now, output: result.tasks.complete.output });
   await insertTasks(trx, result.tasks.insert);
   await markCancelled(trx, row.id, result.tasks.cancel.map((c) => c.taskId), now);
+  for (const t of result.tasks.retarget ?? []) await retargetTask(trx, t);
+  const ext = result.externalTasks;
+  if (ext.complete) await markExternalCompleted(trx, ext.complete.id, { workerId: ext.complete.workerId, at: now });
+  await insertExternalTasks(trx, ext.insert);
+  await markExternalCancelled(trx, row.id, ext.cancel.map((c) => c.id), now);
+  for (const t of ext.retarget ?? []) await retargetExternalTask(trx, t.id, { element_id: t.element_id, topic: t.topic, priority: t.priority });
   await deleteTimers(trx, result.timers.delete);
   await insertTimers(trx, result.timers.insert);
   await insertOutbox(trx, { id: row.id, countyId: row.county_id }, result.outbox, now);
@@ -42,6 +49,7 @@ export async function commit(trx: Knex.Transaction, row: InstanceRow, result: St
     })),
   );
   const update = {
+    ...(result.definitionId ? { definition_id: result.definitionId } : {}),
     status: result.status,
     revision,
     state: result.state,

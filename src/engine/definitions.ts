@@ -169,8 +169,16 @@ export async function compileDefinition(xml: string, env: CompileEnvironment): P
       if (type === 'bpmn:ServiceTask' || type === 'bpmn:SendTask') {
         const impl: string | undefined = el.implementation ?? el.expression;
         const m = impl ? SERVICE_EXPRESSION.exec(impl.trim()) : null;
-        if (el.class || el.delegateExpression || el.type) {
-          problems.push({ element: el.id, reason: 'camunda:class, delegateExpression and type are not supported; bind a service with implementation="${environment.services.<name>}"' });
+        if (type === 'bpmn:ServiceTask' && el.type === 'external') {
+          const topic = String(el.topic ?? '').trim();
+          const priority = el.taskPriority === undefined || el.taskPriority === null || el.taskPriority === '' ? 0 : Number(el.taskPriority);
+          if (!topic) problems.push({ element: el.id, reason: 'an external service task needs camunda:topic, the topic its workers fetch' });
+          else if (topic.includes('${') || topic.length > 200) problems.push({ element: el.id, reason: 'camunda:topic must be a plain name of at most 200 characters (no expression)' });
+          if (!Number.isInteger(priority) || Math.abs(priority) > 1_000_000) problems.push({ element: el.id, reason: 'camunda:taskPriority must be a whole number (no expression)' });
+          if (impl || el.class || el.delegateExpression) problems.push({ element: el.id, reason: 'an external service task is done by a worker: give it camunda:topic and no implementation, class or expression' });
+          (elements.externalTasks ??= {})[el.id] = { topic, priority: Number.isInteger(priority) ? priority : 0, ...(el.name ? { name: el.name } : {}), catches: [] };
+        } else if (el.class || el.delegateExpression || el.type) {
+          problems.push({ element: el.id, reason: 'camunda:class, delegateExpression and type="connector" are not supported; bind a service with implementation="${environment.services.<name>}", or make it an external task (camunda:type="external" camunda:topic="…")' });
         } else if (!m) {
           problems.push({ element: el.id, reason: `a service task needs implementation="\${environment.services.<name>}"; services: ${env.services.names().join(', ')}` });
         } else {
@@ -191,6 +199,20 @@ export async function compileDefinition(xml: string, env: CompileEnvironment): P
     }
   };
   visit(proc);
+
+  // The errors a worker may throw at an external task: those its error boundary events catch.
+  const boundaries = (container: ModdleElement): ModdleElement[] =>
+    (container.flowElements ?? []).flatMap((e: ModdleElement) => (e.$type === 'bpmn:SubProcess' ? [e, ...boundaries(e)] : [e])).filter((e: ModdleElement) => e.$type === 'bpmn:BoundaryEvent');
+  for (const b of boundaries(proc)) {
+    const ext = elements.externalTasks?.[b.attachedToRef?.id];
+    if (!ext) continue;
+    for (const ed of b.eventDefinitions ?? []) {
+      if (ed.$type !== 'bpmn:ErrorEventDefinition') continue;
+      const code = ed.errorRef?.errorCode;
+      if (!code) ext.catches = '*';
+      else if (ext.catches !== '*') ext.catches.push(String(code));
+    }
+  }
 
   if (!(proc.flowElements ?? []).some((e: ModdleElement) => e.$type === 'bpmn:StartEvent')) {
     problems.push({ element: proc.id, reason: 'the process has no start event' });

@@ -11,10 +11,11 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Engine } from 'bpmn-engine';
-import type { DefinitionElements, EngineState, InstanceStatus, TaskRow, TimerRow } from '../db/tables';
+import type { DefinitionElements, EngineState, ExternalTaskRow, InstanceStatus, TaskRow, TimerRow } from '../db/tables';
 import { ConflictError, DomainError } from '../errors';
 import type { LoadedDefinition } from './definition-store';
 import { DeadlinePort, HostOptions, PendingTimer, expressionServiceExtension, noScripts, pendingTimers, recordingTimers } from './elements';
+import { renameElements } from './migrate-state';
 import { BusinessError, NeedsPreparation, OutboxMessage, ServiceRegistry } from './services';
 
 /** What happens to an instance in one step. */
@@ -26,7 +27,27 @@ export type StepAction =
   /** A timer row came due: resuming fires every timer whose instant has passed. */
   | { kind: 'fire'; timerId: string }
   /** A message for an element that waits for one (a message or signal catch event, a receive task). */
-  | { kind: 'message'; elementId: string; payload: Record<string, unknown> };
+  | { kind: 'message'; elementId: string; payload: Record<string, unknown> }
+  /**
+   * A worker finished an external task: completed it with these variables, or threw a BPMN error that a
+   * boundary error event of the service task catches (errorCode), with these variables.
+   */
+  | {
+      kind: 'external';
+      externalTaskId: string;
+      executionId: string;
+      elementId: string;
+      workerId: string;
+      outcome: 'complete' | 'bpmnError';
+      variables: Record<string, unknown>;
+      errorCode?: string;
+      errorMessage?: string;
+    }
+  /**
+   * Move the instance to another version of its diagram (input.definition is that version): the stored
+   * state with the plan's old element ids renamed to new ones, recovered with the new version.
+   */
+  | { kind: 'migrate'; fromDefinitionId: string; fromVersion: number; toDefinitionId: string; toVersion: number; mapping: Record<string, string>; migrationId?: string };
 
 /** The instance as the step found it under its lock. */
 export interface StepInput {
@@ -42,7 +63,9 @@ export interface StepInput {
   /** Open task rows of the instance. */
   openTasks: Array<Pick<TaskRow, 'id' | 'execution_id' | 'element_id'>>;
   /** Timer rows of the instance: their due instants win over the engine state (a recomputed deadline). */
-  timerRows: Array<Pick<TimerRow, 'id' | 'execution_id' | 'due_at'>>;
+  timerRows: Array<Pick<TimerRow, 'id' | 'execution_id' | 'due_at'> & { element_id?: string }>;
+  /** Open external task rows of the instance. */
+  openExternalTasks?: Array<Pick<ExternalTaskRow, 'id' | 'execution_id' | 'element_id'>>;
   /** What services with `prepare` read for this step, by the element id of the service task. */
   prepared?: Record<string, Record<string, unknown>>;
 }
@@ -63,6 +86,9 @@ export interface StepJournalEntry {
 
 export type NewTask = Omit<TaskRow, 'claimed_at' | 'completed_at' | 'completed_by' | 'output'>;
 export type NewTimer = Omit<TimerRow, 'locked_by' | 'locked_until' | 'attempts'>;
+export type NewExternalTask = Pick<ExternalTaskRow, 'id' | 'instance_id' | 'county_id' | 'execution_id' | 'element_id' | 'topic' | 'priority' | 'created_at'>;
+/** What a migration changes on an open task row: the element it now waits in, as the new version describes it. */
+export type TaskRetarget = { taskId: string } & Pick<TaskRow, 'element_id' | 'name' | 'candidate_groups' | 'candidate_users' | 'form_key'>;
 
 /** Everything one step observed and will write. */
 export interface StepResult {
@@ -77,7 +103,19 @@ export interface StepResult {
     complete?: { taskId: string; output: Record<string, unknown> };
     /** Open tasks whose activity no longer waits (an interrupting timer, an error, the end). */
     cancel: Array<{ taskId: string; elementId: string }>;
+    /** Open tasks a migration moved to an element of the new version. */
+    retarget?: TaskRetarget[];
   };
+  externalTasks: {
+    insert: NewExternalTask[];
+    /** The external task this step completed (or ended by a BPMN error), and the worker. */
+    complete?: { id: string; workerId: string };
+    cancel: Array<{ id: string; elementId: string }>;
+    /** Open external tasks a migration moved to an element of the new version. */
+    retarget?: Array<{ id: string; element_id: string; topic: string; priority: number }>;
+  };
+  /** A migration: the version the instance runs from now on. */
+  definitionId?: string;
   timers: { insert: NewTimer[]; delete: string[] };
   outbox: Array<OutboxMessage & { idempotencyKey: string }>;
   /** Changes of services' own tables, written by each service's persist. */
@@ -97,11 +135,13 @@ type ActivityApi = any;
 class Session {
   readonly journal: StepJournalEntry[] = [];
   readonly newTasks: NewTask[] = [];
+  readonly newExternalTasks: NewExternalTask[] = [];
   readonly outbox: Array<OutboxMessage & { idempotencyKey: string }> = [];
   readonly effects: Array<{ service: string; data: Record<string, unknown> }> = [];
   readonly pending = new Set<Promise<unknown>>();
   readonly timerDue: Map<string, Date>;
   completed?: { taskId: string; executionId: string; output: Record<string, unknown> };
+  externalDone?: { id: string; executionId: string; workerId: string };
   engineError?: Error;
   abortError?: Error;
   ended = false;
@@ -121,7 +161,7 @@ class Session {
 export class EngineSlot {
   engine!: Engine;
   session!: Session;
-  /** Activity APIs of the user tasks that waited in this engine, by executionId. */
+  /** Activity APIs of the user tasks and external service tasks that waited in this engine, by executionId. */
   readonly waiting = new Map<string, ActivityApi>();
   /** The instance revision the engine's state corresponds to (after its last committed step). */
   revision = 0;
@@ -149,14 +189,14 @@ export async function drive(input: StepInput, action: StepAction, deps: DriveDep
       actor: input.actor,
       data: { processKey: input.definition.row.process_key, version: input.definition.row.version, businessKey: input.businessKey },
     });
-  } else if (kept && kept.definitionId === input.definition.row.id) {
+  } else if (kept && kept.definitionId === input.definition.row.id && action.kind !== 'migrate') {
     slot = kept;
     slot.session = session;
     fireExpiredTimers(slot); // what a resume would do
   } else {
     kept?.stop();
     slot = newSlot(session);
-    slot.engine.recover(input.state);
+    slot.engine.recover(action.kind === 'migrate' ? renameElements(input.state, action.mapping) : input.state);
   }
   try {
     if (action.kind === 'start') await slot.engine.execute({ listener: listen(slot), variables: action.variables });
@@ -184,7 +224,7 @@ async function act(slot: EngineSlot, action: StepAction): Promise<Partial<StepRe
     case 'complete': {
       const api = slot.waiting.get(action.executionId);
       if (!api) throw new ConflictError(`Task ${action.taskId} is no longer waiting in its instance`, { field: 'task', reason: 'no longer waits in its instance' }, 'task_not_waiting');
-      if (!waitingUserTasks(slot.engine).has(action.executionId)) {
+      if (!waitingExecutions(slot.engine).has(action.executionId)) {
         // A deadline that passed before this request ended the task while the instance caught up. That
         // step is kept (committed); the completion is refused.
         return {
@@ -197,8 +237,51 @@ async function act(slot: EngineSlot, action: StepAction): Promise<Partial<StepRe
       api.signal({ form: action.input });
       return {};
     }
+    case 'external': {
+      const api = slot.waiting.get(action.executionId);
+      if (!api) throw new ConflictError(`External task ${action.externalTaskId} is no longer waiting in its instance`, { field: 'externalTask', reason: 'no longer waits in its instance' }, 'task_not_waiting');
+      if (!waitingExecutions(slot.engine).has(action.executionId)) {
+        return {
+          rejection: new ConflictError(`External task ${action.externalTaskId} was ended by its instance before the worker finished it`, { field: 'externalTask', reason: 'was ended by its instance', status: 'cancelled' }, 'task_not_open'),
+        };
+      }
+      session.externalDone = { id: action.externalTaskId, executionId: action.executionId, workerId: action.workerId };
+      const data = { externalTaskId: action.externalTaskId, workerId: action.workerId, variables: action.variables };
+      api.environment.assignVariables(action.variables);
+      if (action.outcome === 'complete') {
+        session.journal.push({ type: 'externalTask.completed', elementId: action.elementId, elementType: 'bpmn:ServiceTask', actor: session.input.actor, data });
+        api.signal(action.variables);
+      } else {
+        session.journal.push({
+          type: 'externalTask.bpmnError',
+          elementId: action.elementId,
+          elementType: 'bpmn:ServiceTask',
+          actor: session.input.actor,
+          data: { ...data, errorCode: action.errorCode, errorMessage: action.errorMessage ?? null },
+        });
+        const error = Object.assign(new Error(action.errorMessage || action.errorCode || 'BPMN error'), { code: action.errorCode });
+        api.sendApiMessage('error', error);
+      }
+      return {};
+    }
+    case 'migrate': {
+      session.journal.push({
+        type: 'instance.migrated',
+        actor: session.input.actor,
+        data: {
+          fromDefinitionId: action.fromDefinitionId,
+          fromVersion: action.fromVersion,
+          toDefinitionId: action.toDefinitionId,
+          toVersion: action.toVersion,
+          mapping: action.mapping,
+          migrationId: action.migrationId ?? null,
+        },
+      });
+      return { definitionId: action.toDefinitionId };
+    }
     case 'message': {
-      const api = postponed(slot.engine).find((a) => a.id === action.elementId && a.type !== 'bpmn:UserTask');
+      // User tasks and external tasks have their own actions (a form, a worker's lock).
+      const api = postponed(slot.engine).find((a) => a.id === action.elementId && !slot.waiting.has(a.executionId));
       if (!api) throw new ConflictError(`Nothing in the instance waits for a message at ${action.elementId}`, { field: 'elementId', reason: 'does not wait for a message' }, 'task_not_waiting');
       session.journal.push({ type: 'message.received', elementId: action.elementId, elementType: api.type, actor: session.input.actor, data: { payload: action.payload } });
       api.environment.assignVariables(action.payload);
@@ -339,6 +422,15 @@ function listen(slot: EngineSlot): EventEmitter {
     journal('timer.fired', api, { dueAt: api.content.expireAt });
   });
   listener.on('activity.wait', (api) => {
+    const external = api.type === 'bpmn:ServiceTask' ? slot.session.input.definition.row.elements.externalTasks?.[api.id] : undefined;
+    if (external) {
+      slot.waiting.set(api.executionId, api);
+      if (api.content.isRecovered) return;
+      const row = externalFromWait(slot.session, api, external);
+      slot.session.newExternalTasks.push(row);
+      journal('activity.wait', api, { externalTaskId: row.id, topic: row.topic });
+      return;
+    }
     if (api.type !== 'bpmn:UserTask') {
       if (!api.content.isRecovered) journal('activity.wait', api);
       return;
@@ -357,6 +449,26 @@ function listen(slot: EngineSlot): EventEmitter {
     slot.session.engineError = err;
   });
   return listener;
+}
+
+function externalFromWait(session: Session, api: ActivityApi, external: { topic: string; priority: number }): NewExternalTask {
+  const input = session.input;
+  return {
+    id: randomUUID(),
+    instance_id: input.instanceId,
+    county_id: input.countyId,
+    execution_id: api.executionId,
+    element_id: api.id,
+    topic: external.topic,
+    priority: external.priority,
+    created_at: input.now,
+  };
+}
+
+/** A waiting user task as its (new) version describes it: the attributes a migration writes onto the open task row. */
+function retargetOf(session: Session, api: ActivityApi, taskId: string): TaskRetarget {
+  const t = taskFromWait(session, api);
+  return { taskId, element_id: t.element_id, name: t.name, candidate_groups: t.candidate_groups, candidate_users: t.candidate_users, form_key: t.form_key };
 }
 
 function taskFromWait(session: Session, api: ActivityApi): NewTask {
@@ -414,7 +526,7 @@ async function finish(slot: EngineSlot, partial: Partial<StepResult>): Promise<S
   const state = await engine.getState();
   for (const d of state.definitions ?? []) delete d.source;
   const timersNow = pendingTimers(engine.environment.timers as never);
-  const waitingNow = waitingUserTasks(engine);
+  const waitingNow = waitingExecutions(engine);
 
   let status: InstanceStatus = 'running';
   let incident: string | null = null;
@@ -437,10 +549,44 @@ async function finish(slot: EngineSlot, partial: Partial<StepResult>): Promise<S
   const cancel = open.filter((t) => !stillWaiting.has(t.executionId)).map((t) => ({ taskId: t.taskId, elementId: t.elementId }));
   for (const c of cancel) session.journal.push({ type: 'task.cancelled', elementId: c.elementId, elementType: 'bpmn:UserTask', actor: 'system', data: { taskId: c.taskId } });
 
+  const openExternal = [
+    ...(input.openExternalTasks ?? []).map((t) => ({ id: t.id, executionId: t.execution_id, elementId: t.element_id })),
+    ...session.newExternalTasks.map((t) => ({ id: t.id, executionId: t.execution_id, elementId: t.element_id })),
+  ].filter((t) => t.executionId !== session.externalDone?.executionId);
+  const cancelExternal = openExternal.filter((t) => !stillWaiting.has(t.executionId)).map((t) => ({ id: t.id, elementId: t.elementId }));
+  for (const c of cancelExternal) session.journal.push({ type: 'externalTask.cancelled', elementId: c.elementId, elementType: 'bpmn:ServiceTask', actor: 'system', data: { externalTaskId: c.id } });
+
+  // A migration: every wait must still be there (a task whose element the new version lacks would be
+  // cancelled, its work lost), and the open rows take the element and attributes of the new version.
+  let retarget: { tasks: TaskRetarget[]; external: Array<{ id: string; element_id: string; topic: string; priority: number }> } | undefined;
+  if (partial.definitionId) {
+    const lost = [...cancel.map((c) => c.elementId), ...cancelExternal.map((c) => c.elementId)];
+    if (lost.length || status !== 'running') {
+      throw new ConflictError(
+        `The instance would lose its wait at ${lost.join(', ') || 'its end'} in the new version; map ${lost.length > 1 ? 'these elements' : 'this element'} in the migration plan`,
+        lost.map((e) => ({ field: `mapping.${e}`, reason: 'waits here and is not in the new version', element: e })),
+        'migration_required',
+      );
+    }
+    const externals = input.definition.row.elements.externalTasks ?? {};
+    retarget = {
+      tasks: input.openTasks.map((t) => retargetOf(session, slot.waiting.get(t.execution_id), t.id)),
+      external: (input.openExternalTasks ?? []).map((t) => {
+        const api = slot.waiting.get(t.execution_id);
+        const to = api && externals[api.id];
+        if (!to) throw new ConflictError(`External task ${t.id} has no external service task to wait in in the new version`, { field: `mapping.${t.element_id}`, reason: 'must map to an external service task' }, 'migration_required');
+        return { id: t.id, element_id: api.id, topic: to.topic, priority: to.priority };
+      }),
+    };
+  }
+
   // Timers: the rows are exactly the timers the engine now waits on.
   const live: PendingTimer[] = status === 'running' ? timersNow : [];
-  const liveIds = new Set(live.map((t) => t.executionId));
-  const known = new Set(input.timerRows.map((t) => t.execution_id));
+  // A row is kept when the engine still waits on that execution at the same element (a migration may
+  // rename a timer's element: its row is written again).
+  const liveIds = new Set(live.map((t) => `${t.executionId}\u0000${t.elementId}`));
+  const rowKey = (t: StepInput['timerRows'][number]) => `${t.execution_id}\u0000${t.element_id ?? live.find((l) => l.executionId === t.execution_id)?.elementId}`;
+  const known = new Set(input.timerRows.map(rowKey));
 
   return {
     status,
@@ -451,11 +597,18 @@ async function finish(slot: EngineSlot, partial: Partial<StepResult>): Promise<S
       insert: session.newTasks,
       complete: session.completed ? { taskId: session.completed.taskId, output: session.completed.output } : undefined,
       cancel,
+      retarget: retarget?.tasks,
+    },
+    externalTasks: {
+      insert: session.newExternalTasks,
+      complete: session.externalDone ? { id: session.externalDone.id, workerId: session.externalDone.workerId } : undefined,
+      cancel: cancelExternal,
+      retarget: retarget?.external,
     },
     timers: {
-      delete: input.timerRows.filter((t) => !liveIds.has(t.execution_id)).map((t) => t.id),
+      delete: input.timerRows.filter((t) => !liveIds.has(rowKey(t))).map((t) => t.id),
       insert: live
-        .filter((t) => !known.has(t.executionId))
+        .filter((t) => !known.has(`${t.executionId}\u0000${t.elementId}`))
         .map((t) => ({
           id: randomUUID(),
           instance_id: input.instanceId,
@@ -488,9 +641,9 @@ function postponed(engine: Engine): ActivityApi[] {
   return out;
 }
 
-/** executionIds of the user tasks the engine waits on now. */
-export function waitingUserTasks(engine: Engine): Set<string> {
-  return new Set(postponed(engine).filter((a) => a.type === 'bpmn:UserTask').map((a) => a.executionId));
+/** executionIds of the user tasks and service tasks (external ones wait) the engine waits on now. */
+export function waitingExecutions(engine: Engine): Set<string> {
+  return new Set(postponed(engine).filter((a) => a.type === 'bpmn:UserTask' || a.type === 'bpmn:ServiceTask').map((a) => a.executionId));
 }
 
 const STATE_NOISE = new Set(['fields', 'content', 'properties']);

@@ -105,8 +105,18 @@ export function pendingTimers(timers: ReturnType<typeof recordingTimers>): Pendi
     });
 }
 
-/** Element types of the host: the library's, with our timer. Built once; shared by every engine. */
-export const hostElements = { ...Elements, TimerEventDefinition: HostTimerEventDefinition };
+/**
+ * A service task with camunda:type="external" is work for an external worker (Camunda external tasks):
+ * it waits like a user task (bpmn-elements' SignalTask: activity.wait, then a signal completes it and an
+ * error message throws a BPMN error to its boundary events). Every other service task calls a service.
+ */
+function HostServiceTask(activityDef: { behaviour?: { type?: string } }, context: unknown) {
+  const El = Elements as unknown as Record<string, (def: unknown, ctx: unknown) => unknown>;
+  return activityDef.behaviour?.type === 'external' ? El.SignalTask(activityDef, context) : El.ServiceTask(activityDef, context);
+}
+
+/** Element types of the host: the library's, with our timer and service task. Built once; shared by every engine. */
+export const hostElements = { ...Elements, TimerEventDefinition: HostTimerEventDefinition, ServiceTask: HostServiceTask };
 export const hostTypeResolver = TypeResolver(hostElements as never);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -19,6 +19,8 @@ export async function findByBusinessKey(db: Db, countyId: string, processKey: st
 }
 
 export interface InstanceUpdate {
+  /** A migration moved the instance to this version. */
+  definition_id?: string;
   status: InstanceStatus;
   revision: number;
   state: unknown;

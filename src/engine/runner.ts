@@ -17,12 +17,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Clock } from '../clock';
-import type { InstanceRow, TaskRow } from '../db/tables';
+import type { ExternalTaskRow, InstanceRow, TaskRow } from '../db/tables';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { commit } from './commit';
 import type { DefinitionStore } from './definition-store';
 import { EngineSlot, StepAction, StepInput, StepResult, drive } from './drive';
 import type { DeadlinePort } from './elements';
+import { findExternalTask, openExternalTasksOf } from './external-tasks';
 import { findByBusinessKey, insertInstance, lockInstance } from './instances';
 import { NeedsPreparation, ServiceRegistry } from './services';
 import { findTask, openTasksOf } from './tasks';
@@ -44,6 +45,8 @@ export interface RunnerOptions {
    * step never computes deadlines with a calendar older than the one committed.
    */
   beforeStep?: (trx: Knex.Transaction) => Promise<void>;
+  /** Told after every committed step (new external tasks wake the workers' long polls). */
+  afterCommit?: (result: StepResult) => void;
 }
 
 /** Engines of recently stepped instances, least recently used first. Only an optimisation (see above). */
@@ -107,7 +110,7 @@ export class Runner {
     const variables = input.variables ?? {};
     if (typeof variables !== 'object' || Array.isArray(variables)) throw new ValidationError('variables must be an object', { field: 'variables', reason: 'must be a JSON object' });
     const inTransaction = <T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> => (outer ? fn(outer) : this.knex.transaction(fn));
-    const { row, slot } = await inTransaction(async (trx) => {
+    const { row, slot, result } = await inTransaction(async (trx) => {
       await this.opts.beforeStep?.(trx);
       const definition = await this.definitions.latest(input.countyId, input.processKey, trx);
       if (input.businessKey) {
@@ -141,7 +144,7 @@ export class Runner {
       const stepInput: StepInput = { ...this.inputOf(row, definition, input.actor, now), openTasks: [], timerRows: [] };
       const { result, slot } = await this.driveStep(trx, stepInput, { kind: 'start', variables });
       try {
-        return { row: await commit(trx, row, result, { actor: input.actor, now, services: this.services }), slot };
+        return { row: await commit(trx, row, result, { actor: input.actor, now, services: this.services }), slot, result };
       } catch (err) {
         slot.stop();
         throw err;
@@ -150,6 +153,7 @@ export class Runner {
     // Inside a caller's transaction the commit is not ours to see: do not keep the engine.
     if (outer) slot.stop();
     else this.cache.keep(row, slot);
+    this.opts.afterCommit?.(result);
     return row;
   }
 
@@ -188,6 +192,56 @@ export class Runner {
     return (await this.step(instanceId, actor, { kind: 'message', elementId, payload })).row;
   }
 
+  /**
+   * A worker finished an external task (completed it, or threw a BPMN error). Checked under the instance
+   * lock: the task must be open and locked by this worker, the lock not lapsed.
+   */
+  async external(
+    task: ExternalTaskRow,
+    actor: string,
+    outcome: { workerId: string; kind: 'complete' | 'bpmnError'; variables: Record<string, unknown>; errorCode?: string; errorMessage?: string },
+  ): Promise<InstanceRow> {
+    const action: StepAction = {
+      kind: 'external',
+      externalTaskId: task.id,
+      executionId: task.execution_id,
+      elementId: task.element_id,
+      workerId: outcome.workerId,
+      outcome: outcome.kind,
+      variables: outcome.variables,
+      ...(outcome.kind === 'bpmnError' ? { errorCode: outcome.errorCode, errorMessage: outcome.errorMessage } : {}),
+    };
+    const { row } = await this.step(task.instance_id, actor, action, async (trx) => {
+      const current = await findExternalTask(trx, task.id);
+      if (!current || current.status !== 'open') {
+        throw new ConflictError(`External task ${task.id} is ${current?.status ?? 'gone'}`, { field: 'externalTask', reason: `is ${current?.status ?? 'gone'}`, status: current?.status }, 'task_not_open');
+      }
+      const now = this.clock.now();
+      if (current.worker_id !== outcome.workerId || !current.lock_expires_at || new Date(current.lock_expires_at).getTime() <= now.getTime()) {
+        const holder = current.worker_id && current.lock_expires_at && new Date(current.lock_expires_at).getTime() > now.getTime() ? `is locked by worker ${current.worker_id}` : 'is not locked by you (fetch and lock it first)';
+        throw new ConflictError(`External task ${task.id} ${holder}`, { field: 'workerId', reason: holder, workerId: current.worker_id }, 'external_task_locked');
+      }
+    });
+    return row;
+  }
+
+  /**
+   * Moves a running instance to another version of its process in a step of its own: the waits keep their
+   * rows, renamed elements per the plan. Refused (nothing written) when a wait would be lost.
+   */
+  async migrate(instanceId: string, actor: string, toDefinitionId: string, mapping: Record<string, string>, migrationId?: string): Promise<InstanceRow> {
+    const target = await this.definitions.get(toDefinitionId);
+    return (
+      await this.step(
+        instanceId,
+        actor,
+        { kind: 'migrate', fromDefinitionId: '', fromVersion: 0, toDefinitionId, toVersion: target.row.version, mapping, migrationId },
+        undefined,
+        toDefinitionId,
+      )
+    ).row;
+  }
+
   /** How many engines are kept in memory. */
   get cachedEngines(): number {
     return this.cache.size;
@@ -204,6 +258,8 @@ export class Runner {
     actor: string,
     action: StepAction,
     guard?: (trx: Knex.Transaction, openTasks: TaskRow[]) => Promise<void>,
+    /** A migration: the version the step runs the instance on. */
+    toDefinitionId?: string,
   ): Promise<{ row: InstanceRow; result: StepResult }> {
     let slot: EngineSlot | undefined;
     const out = await this.knex
@@ -211,15 +267,23 @@ export class Runner {
         const row = await lockInstance(trx, instanceId);
         if (!row) throw new NotFoundError(`No process instance ${instanceId}`);
         await this.opts.beforeStep?.(trx);
-        const definition = await this.definitions.get(row.definition_id, trx);
+        const definition = await this.definitions.get(toDefinitionId ?? row.definition_id, trx);
         const now = this.clock.now();
-        const [openTasks, timerRows] = await Promise.all([openTasksOf(trx, row.id), timersOf(trx, row.id)]);
+        const [openTasks, timerRows, openExternalTasks] = await Promise.all([openTasksOf(trx, row.id), timersOf(trx, row.id), openExternalTasksOf(trx, row.id)]);
         await guard?.(trx, openTasks);
         if (row.status !== 'running') throw new ConflictError(`Process instance ${instanceId} is ${row.status}`, { field: 'instance', reason: `is ${row.status}`, status: row.status }, 'instance_not_running');
+        if (action.kind === 'migrate') {
+          if (row.definition_id === toDefinitionId) throw new ConflictError(`Process instance ${instanceId} runs this version already`, { field: 'instance', reason: 'runs this version already' }, 'conflict');
+          const from = await this.definitions.get(row.definition_id, trx);
+          if (from.row.process_key !== definition.row.process_key || from.row.county_id !== definition.row.county_id) {
+            throw new ConflictError(`Process instance ${instanceId} is not an instance of ${definition.row.process_key}`, { field: 'instance', reason: 'belongs to another process' }, 'conflict');
+          }
+          action = { ...action, fromDefinitionId: from.row.id, fromVersion: from.row.version };
+        }
         const kept = this.cache.take(row.id);
         const current = kept && kept.revision === row.revision ? kept : undefined;
         if (kept && !current) kept.stop();
-        const input: StepInput = { ...this.inputOf(row, definition, actor, now), openTasks, timerRows };
+        const input: StepInput = { ...this.inputOf(row, definition, actor, now), openTasks, timerRows, openExternalTasks };
         const driven = await this.driveStep(trx, input, action, current);
         slot = driven.slot;
         const committed = await commit(trx, row, driven.result, { actor, now, services: this.services });
@@ -230,6 +294,7 @@ export class Runner {
         throw err;
       });
     this.cache.keep(out.row, slot!);
+    this.opts.afterCommit?.(out.result);
     if (out.result.rejection) throw out.result.rejection;
     return out;
   }

@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { TaskRow } from '../db/tables';
-import type { NewTask } from './drive';
+import type { NewTask, TaskRetarget } from './drive';
 
 type Db = Knex | Knex.Transaction;
 
@@ -34,6 +34,13 @@ export async function markCancelled(trx: Db, instanceId: string, ids: string[], 
   await trx('tasks').where({ instance_id: instanceId, status: 'open' }).whereIn('id', ids).update({ status: 'cancelled', completed_at: at });
 }
 
+/** A migration moved the task to an element of another version: its element and what that version says of it (the assignee and due instant stay). */
+export async function retargetTask(trx: Db, t: TaskRetarget): Promise<void> {
+  await trx('tasks')
+    .where({ id: t.taskId, status: 'open' })
+    .update({ element_id: t.element_id, name: t.name, candidate_groups: JSON.stringify(t.candidate_groups), candidate_users: JSON.stringify(t.candidate_users), form_key: t.form_key });
+}
+
 /** Claims an open task for `userId` unless someone else holds it; answers whether it did. */
 export async function claim(trx: Db, id: string, userId: string, at: Date): Promise<boolean> {
   const n = await trx('tasks')
@@ -41,6 +48,11 @@ export async function claim(trx: Db, id: string, userId: string, at: Date): Prom
     .andWhere((w) => w.whereNull('assignee').orWhere('assignee', userId))
     .update({ assignee: userId, claimed_at: at });
   return n > 0;
+}
+
+/** Sets the assignee of an open task outright (an administrator's act; null unassigns). */
+export async function assign(trx: Db, id: string, assignee: string | null, at: Date): Promise<void> {
+  await trx('tasks').where({ id, status: 'open' }).update({ assignee, claimed_at: assignee ? at : null });
 }
 
 export async function unclaim(trx: Db, id: string): Promise<void> {

@@ -14,10 +14,10 @@ import type { NewTimer } from './drive';
 
 type Db = Knex | Knex.Transaction;
 
-export type TimerSnapshot = Pick<TimerRow, 'id' | 'execution_id' | 'due_at'>;
+export type TimerSnapshot = Pick<TimerRow, 'id' | 'execution_id' | 'due_at' | 'element_id'>;
 
 export async function timersOf(trx: Db, instanceId: string): Promise<TimerSnapshot[]> {
-  return trx<TimerRow>('timers').where({ instance_id: instanceId }).select('id', 'execution_id', 'due_at');
+  return trx<TimerRow>('timers').where({ instance_id: instanceId }).select('id', 'execution_id', 'due_at', 'element_id');
 }
 
 export async function findTimer(db: Db, id: string): Promise<TimerRow | undefined> {

@@ -13,8 +13,12 @@ import { DefaultRatings } from '../intake/default-ratings';
 import { EvaluationService } from '../intake/evaluations.service';
 import { ServiceCaseService } from '../intake/service-cases.service';
 import { OutboxService } from '../notifications/outbox.service';
+import { CamundaDeploymentService } from '../workflow/camunda-deployments.service';
+import { CamundaTaskService } from '../workflow/camunda-tasks.service';
 import { ClockService } from '../workflow/clock.service';
 import { DeploymentService } from '../workflow/deployments.service';
+import { ExternalTaskService } from '../workflow/external-tasks.service';
+import { MigrationService } from '../workflow/migrations.service';
 import { InstanceService } from '../workflow/instances.service';
 import { TaskService } from '../workflow/tasks.service';
 import { CalendarsController } from './calendars.controller';
@@ -23,11 +27,17 @@ import { ClockController } from './clock.controller';
 import { ComplaintsController } from './complaints.controller';
 import { DefaultRatingsController } from './default-ratings.controller';
 import { DefinitionsController } from './definitions.controller';
+import { EngineDeploymentsController } from './engine-deployments.controller';
+import { EngineExternalTasksController } from './engine-external-tasks.controller';
+import { EngineIncidentsController } from './engine-incidents.controller';
+import { EngineTasksController } from './engine-tasks.controller';
+import { EngineVersionController } from './engine-version.controller';
 import { EvaluationsController } from './evaluations.controller';
 import { ErrorFilter } from './error.filter';
 import { AuthGuard } from './guard';
 import { HealthController } from './health.controller';
 import { InstancesController } from './instances.controller';
+import { MigrationsController } from './migrations.controller';
 import { OutboxController } from './outbox.controller';
 import { ServiceCasesController } from './service-cases.controller';
 import { TasksController } from './tasks.controller';
@@ -40,6 +50,10 @@ export interface AppServices {
   health: Health;
   users: Users;
   deployments: DeploymentService;
+  migrations: MigrationService;
+  externalTasks: ExternalTaskService;
+  camundaDeployments: CamundaDeploymentService;
+  camundaTasks: CamundaTaskService;
   instances: InstanceService;
   tasks: TaskService;
   clockControl: ClockService;
@@ -59,6 +73,10 @@ export class AppModule {
       [Health, core.health],
       [Users, core.users],
       [DeploymentService, core.deployments],
+      [MigrationService, core.migrations],
+      [ExternalTaskService, core.externalTasks],
+      [CamundaDeploymentService, core.camundaDeployments],
+      [CamundaTaskService, core.camundaTasks],
       [InstanceService, core.instances],
       [TaskService, core.tasks],
       [ClockService, core.clockControl],
@@ -87,6 +105,12 @@ export class AppModule {
         DefaultRatingsController,
         ComplaintsController,
         CasesController,
+        MigrationsController,
+        EngineDeploymentsController,
+        EngineVersionController,
+        EngineTasksController,
+        EngineExternalTasksController,
+        EngineIncidentsController,
       ],
       providers: [
         ...services.map(([provide, useValue]) => ({ provide, useValue })),

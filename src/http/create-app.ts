@@ -16,6 +16,12 @@ export async function createApp(core: AppServices, opts: { logger?: false | Arra
   // Diagrams as XML, and 办件 registers as CSV, arrive as text.
   fastify.addContentTypeParser(['application/xml', 'text/xml', 'application/bpmn+xml', 'text/plain', 'text/csv'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   await app.register(multipart as never, { limits: { fileSize: MAX_DIAGRAM_BYTES, files: 50 } });
+  // Camunda clients (camunda-external-task-client-js) read an answer as JSON only when its type is
+  // exactly application/json; fastify would add "; charset=utf-8" (JSON is UTF-8 by definition).
+  fastify.addHook('onSend', async (req, reply, payload) => {
+    if (req.url.startsWith('/engine-rest/') && String(reply.getHeader('content-type') ?? '').startsWith('application/json')) reply.header('content-type', 'application/json');
+    return payload;
+  });
   // The bundles of the browser pages (npm run build); src/http/ui.controller.ts serves the pages.
   await app.register(fastifyStatic as never, { root: path.join(path.dirname(core.config.uiDir), 'dist', 'ui', 'assets'), prefix: '/ui/assets/', decorateReply: false });
   const doc = SwaggerModule.createDocument(

@@ -1,12 +1,13 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../auth/access';
 import { ValidationError } from '../errors';
 import type { FormSchema } from '../tenants';
 import { DeploymentService } from '../workflow/deployments.service';
+import { parseMapping } from '../workflow/migrations.service';
 import { CurrentUser, Roles } from './guard';
-import { strParam } from './params';
+import { boolParam, strParam } from './params';
 
 @ApiTags('definitions')
 @ApiBearerAuth()
@@ -30,24 +31,33 @@ export class DefinitionsController {
   @Post('counties/:county/deployments')
   @HttpCode(201)
   @Roles('process-admin')
-  @ApiOperation({ summary: 'Deploy a diagram for a county: application/xml body, multipart (a .bpmn file and optional form .json files), or JSON {xml, fileName, forms}' })
-  async deploy(@CurrentUser() user: User, @Param('county') county: string, @Req() req: FastifyRequest) {
-    const { xml, fileName, forms } = await readDiagram(req);
-    const r = await this.deployments.deployAs(user, county, xml, fileName, forms);
-    return { ...r.definition, created: r.created };
+  @ApiOperation({
+    summary:
+      'Deploy a diagram for a county: application/xml body, multipart (a .bpmn file, form .json files, fields migration and keepStranded), or JSON {xml, fileName, forms, migration, keepStranded}. Running instances move to the new version; ?dryRun=true answers what would be refused and what would happen to them, writing nothing',
+  })
+  async deploy(@CurrentUser() user: User, @Param('county') county: string, @Query() q: Record<string, string>, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { xml, fileName, forms, migration, keepStranded } = await readDiagram(req);
+    const dryRun = boolParam(q.dryRun, 'dryRun');
+    const r = await this.deployments.deployAs(user, county, xml, fileName, forms, { dryRun, mapping: parseMapping(migration), keepStranded });
+    if (dryRun) reply.status(200);
+    return { ...r.definition, created: r.created, ...(r.dryRun ? { dryRun: true } : {}), ...(r.instances ? { instances: r.instances } : {}), ...(r.migration ? { migration: r.migration } : {}) };
   }
 }
 
 /** Reads a diagram from an XML body, a multipart upload or a JSON body. */
-async function readDiagram(req: FastifyRequest): Promise<{ xml: string; fileName: string | null; forms: Record<string, FormSchema> }> {
+async function readDiagram(req: FastifyRequest): Promise<{ xml: string; fileName: string | null; forms: Record<string, FormSchema>; migration?: unknown; keepStranded: boolean }> {
   const type = String(req.headers['content-type'] ?? '');
   if (type.startsWith('multipart/form-data')) {
     let xml: string | undefined;
     let fileName: string | null = null;
     const forms: Record<string, FormSchema> = {};
+    const fields: Record<string, string> = {};
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     for await (const part of (req as any).parts()) {
-      if (part.type !== 'file') continue;
+      if (part.type !== 'file') {
+        if (typeof part.value === 'string') fields[part.fieldname] = part.value;
+        continue;
+      }
       const text = (await part.toBuffer()).toString('utf8');
       if (/\.json$/i.test(part.filename)) {
         try {
@@ -61,17 +71,19 @@ async function readDiagram(req: FastifyRequest): Promise<{ xml: string; fileName
       }
     }
     if (xml === undefined) throw new ValidationError('the upload holds no .bpmn file', { field: 'file', reason: 'is missing' });
-    return { xml, fileName, forms };
+    return { xml, fileName, forms, migration: fields.migration, keepStranded: boolParam(fields.keepStranded, 'keepStranded') ?? false };
   }
   const body = req.body as unknown;
-  if (typeof body === 'string') return { xml: body, fileName: null, forms: {} };
+  const query = (req.query ?? {}) as Record<string, string>;
+  if (typeof body === 'string') return { xml: body, fileName: null, forms: {}, migration: query.migration, keepStranded: boolParam(query.keepStranded, 'keepStranded') ?? false };
   if (body && typeof body === 'object') {
-    const b = body as { xml?: unknown; fileName?: unknown; forms?: unknown };
+    const b = body as { xml?: unknown; fileName?: unknown; forms?: unknown; migration?: unknown; keepStranded?: unknown };
     if (typeof b.xml !== 'string') throw new ValidationError('send the diagram as application/xml, as multipart, or as JSON {"xml": "..."}', { field: 'xml', reason: 'is missing' });
     if (b.forms !== undefined && (typeof b.forms !== 'object' || b.forms === null || Array.isArray(b.forms))) {
       throw new ValidationError('forms must be an object of formKey → JSON schema', { field: 'forms', reason: 'must be an object of formKey → JSON schema' });
     }
-    return { xml: b.xml, fileName: typeof b.fileName === 'string' ? b.fileName : null, forms: (b.forms as Record<string, FormSchema>) ?? {} };
+    if (b.keepStranded !== undefined && typeof b.keepStranded !== 'boolean') throw new ValidationError('keepStranded must be true or false', { field: 'keepStranded', reason: 'must be true or false' });
+    return { xml: b.xml, fileName: typeof b.fileName === 'string' ? b.fileName : null, forms: (b.forms as Record<string, FormSchema>) ?? {}, migration: b.migration, keepStranded: b.keepStranded === true };
   }
   throw new ValidationError('the body is empty; send the BPMN XML', { field: 'body', reason: 'is empty' });
 }

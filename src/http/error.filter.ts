@@ -16,14 +16,35 @@ const HTTP_CODES: Record<number, string> = {
   415: 'unsupported_media_type',
 };
 
+/**
+ * Under /engine-rest the answer also has Camunda's shape ({type, message}), which its clients read, and a
+ * refused diagram is 400 as Camunda answers it (the message starts ENGINE-09005 for Camunda Modeler).
+ */
+function camunda(status: number, body: { error: string; message: string; details?: unknown }) {
+  const type =
+    body.error === 'deployment_rejected'
+      ? 'ParseException'
+      : status === 401
+        ? 'AuthenticationException'
+        : status === 403
+          ? 'AuthorizationException'
+          : status >= 500
+            ? 'ProcessEngineException'
+            : status === 409
+              ? 'RestException'
+              : 'InvalidRequestException';
+  return { status: body.error === 'deployment_rejected' ? 400 : status, body: { type, ...body } };
+}
+
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
 
   catch(err: unknown, host: ArgumentsHost) {
     const reply = host.switchToHttp().getResponse();
-    const { status, body } = this.map(err);
+    let { status, body } = this.map(err);
     if (status >= 500) this.logger.error(`${(err as Error)?.stack ?? err}`);
+    if (String(host.switchToHttp().getRequest()?.url ?? '').startsWith('/engine-rest/')) ({ status, body } = camunda(status, body));
     reply.status(status).send(body);
   }
 

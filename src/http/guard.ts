@@ -1,5 +1,6 @@
 /**
- * Every call carries Authorization: Bearer <token>; the guard puts the user it maps to on the request,
+ * Every call carries Authorization: Bearer <token> (under /engine-rest also Basic <user id>:<token>, as
+ * Camunda clients send it); the guard puts the user it maps to on the request,
  * and checks the roles a route declares with @Roles (an administrator always passes). County checks,
  * which depend on the object asked for, are made by the services.
  */
@@ -7,6 +8,7 @@ import { CanActivate, ExecutionContext, Injectable, SetMetadata, createParamDeco
 import { Reflector } from '@nestjs/core';
 import { User, assertRole } from '../auth/access';
 import { Users } from '../auth/users';
+import { UnauthorizedError } from '../errors';
 
 const PUBLIC = 'hcp:public';
 const ROLES = 'hcp:roles';
@@ -28,11 +30,24 @@ export class AuthGuard implements CanActivate {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
     const req = ctx.switchToHttp().getRequest();
-    const user: User = await this.users.authenticate(req.headers.authorization);
+    const user: User = await this.authenticate(req.headers.authorization, String(req.url ?? ''));
     req.user = user;
     const roles = this.reflector.getAllAndOverride<string[] | undefined>(ROLES, targets);
     if (roles?.length) assertRole(user, ...roles);
     return true;
+  }
+
+  /** Camunda clients (Camunda Modeler, task clients, workers) send Basic credentials: the user id and the token as password. */
+  private async authenticate(header: string | undefined, url: string): Promise<User> {
+    const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header ?? '');
+    if (!basic || !url.startsWith('/engine-rest/')) return this.users.authenticate(header);
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const [id, token] = colon < 0 ? [decoded, ''] : [decoded.slice(0, colon), decoded.slice(colon + 1)];
+    if (!token || /\s/.test(token)) throw new UnauthorizedError('Basic credentials are your user id and your token as the password');
+    const user = await this.users.authenticate(`Bearer ${token}`);
+    if (user.id !== id) throw new UnauthorizedError('The user name does not go with this token');
+    return user;
   }
 }
 

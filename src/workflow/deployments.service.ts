@@ -1,6 +1,8 @@
 /**
  * Deploying diagrams: at start every processes/<county>/*.bpmn, and through the API. A version is
- * written only when the content changed; running instances stay on the version they started with.
+ * written only when the content changed. At start running instances stay on the version they started
+ * with; a deploy through the API moves them to the new version (src/workflow/migrations.service.ts),
+ * and is refused when that would strand some, unless a plan maps their elements or they are kept.
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
@@ -14,12 +16,30 @@ import type { ServiceRegistry } from '../engine/services';
 import { NotFoundError } from '../errors';
 import { isUuid } from '../ids';
 import type { FormSchema, TenantRegistry } from '../tenants';
+import { MigrationOutlook, MigrationService, MigrationView, elementTypesOf } from './migrations.service';
 
 export type { DefinitionSummary };
 
 export interface DeployResult {
   definition: DefinitionSummary;
   created: boolean;
+  /** A dry run: nothing was written; `definition` is the version the deploy would write (or the one it would reuse). */
+  dryRun?: boolean;
+  /** What the deploy does (or would do) to the running instances of the process. */
+  instances?: MigrationOutlook;
+  /** The migration the deploy started, as it stood when the answer was sent. */
+  migration?: MigrationView;
+}
+
+export interface DeployOptions {
+  /** Check only: answer what would be refused and what would happen to running instances; write nothing. */
+  dryRun?: boolean;
+  /** Move the running instances to the new version (every API deploy; at start they stay). */
+  moveInstances?: boolean;
+  /** Old element id → new element id, for the waits the new version renamed. */
+  mapping?: Record<string, string>;
+  /** Instances that the new version would strand stay on their version instead of the deploy being refused. */
+  keepStranded?: boolean;
 }
 
 export class DeploymentService {
@@ -30,6 +50,7 @@ export class DeploymentService {
     private readonly services: ServiceRegistry,
     private readonly deadlines: DeadlinePort,
     private readonly clock: Clock,
+    private readonly migrations: MigrationService,
   ) {}
 
   /** Deploys every diagram of processes/<county>/ (at boot); answers one line per new version. */
@@ -49,12 +70,12 @@ export class DeploymentService {
   }
 
   /** POST /counties/{county}/deployments. */
-  async deployAs(user: User, countyId: string, xml: string, fileName: string | null, forms: Record<string, FormSchema>): Promise<DeployResult> {
+  async deployAs(user: User, countyId: string, xml: string, fileName: string | null, forms: Record<string, FormSchema>, options: Omit<DeployOptions, 'moveInstances'> = {}): Promise<DeployResult> {
     assertCounty(user, countyId);
-    return this.deploy(countyId, xml, fileName, user.id, forms);
+    return this.deploy(countyId, xml, fileName, user.id, forms, { ...options, moveInstances: true });
   }
 
-  async deploy(countyId: string, xml: string, fileName: string | null, actor: string, extraForms: Record<string, FormSchema> = {}): Promise<DeployResult> {
+  async deploy(countyId: string, xml: string, fileName: string | null, actor: string, extraForms: Record<string, FormSchema> = {}, options: DeployOptions = {}): Promise<DeployResult> {
     const tenant = this.tenants.get(countyId);
     if (!tenant) throw new NotFoundError(`Unknown county "${countyId}"`);
     const forms = { ...tenant.forms, ...extraForms };
@@ -66,9 +87,21 @@ export class DeploymentService {
     });
     // The forms a version uses are frozen with it.
     const elements = { ...compiled.elements, forms: Object.fromEntries(compiled.formKeys.map((k) => [k, forms[k]])) };
+    const same = await this.store.sameContent(this.knex, countyId, compiled.processKey, checksumOf(xml));
+    let instances: MigrationOutlook | undefined;
+    if (!same && (options.moveInstances || options.dryRun)) {
+      instances = await this.migrations.outlook(countyId, compiled.processKey, { types: elementTypesOf(compiled.serializedContext) }, options.mapping ?? {}, Boolean(options.keepStranded));
+      if (options.moveInstances && instances.stranded && !options.keepStranded && !options.dryRun) throw this.migrations.strandedError(instances);
+    }
+    if (options.dryRun) {
+      const version = same?.version ?? (await this.store.lastVersion(this.knex, countyId, compiled.processKey)) + 1;
+      const definition = same ?? { id: '', county_id: countyId, process_key: compiled.processKey, version, name: compiled.name, file_name: fileName, checksum: compiled.checksum, deployed_by: actor, deployed_at: this.clock.now() };
+      return { definition, created: !same, dryRun: true, instances };
+    }
+    let migrationId: string | undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.knex.transaction(async (trx) => {
+        const result = await this.knex.transaction(async (trx): Promise<DeployResult> => {
           const same = await this.store.sameContent(trx, countyId, compiled.processKey, checksumOf(xml));
           if (same) return { definition: same, created: false };
           const row: DefinitionRow = {
@@ -86,9 +119,14 @@ export class DeploymentService {
             deployed_at: this.clock.now(),
           };
           await this.store.insert(trx, row);
+          if (options.moveInstances && instances?.running) {
+            migrationId = await this.migrations.request(trx, { countyId, processKey: row.process_key, toDefinitionId: row.id, mapping: options.mapping ?? {}, keepStranded: Boolean(options.keepStranded), actor });
+          }
           const { source: _s, serialized_context: _c, elements: _e, ...summary } = row;
-          return { definition: summary, created: true };
+          return { definition: summary, created: true, instances };
         });
+        if (migrationId) result.migration = await this.migrations.settle(migrationId);
+        return result;
       } catch (err) {
         // Two processes deploying the same new version at once: the loser reads the winner's row.
         if ((err as { code?: string }).code === '23505' && attempt < 2) continue;

@@ -23,6 +23,8 @@ export interface TaskFilter {
   assignee?: string;
   instanceId?: string;
   businessKey?: string;
+  /** The task's element id (Camunda's taskDefinitionKey). */
+  elementId?: string;
   overdue?: boolean;
   status?: string;
   limit?: number;
@@ -75,6 +77,7 @@ export class TaskService {
     if (f.instanceId) q.where('t.instance_id', f.instanceId);
     if (f.businessKey) q.where('i.business_key', f.businessKey);
     if (f.assignee) q.where('t.assignee', f.assignee);
+    if (f.elementId) q.where('t.element_id', f.elementId);
     if (f.candidateGroup) q.whereRaw('t.candidate_groups @> ?::jsonb', [JSON.stringify([f.candidateGroup])]);
     if (f.overdue !== undefined) {
       const now = this.clock.now();
@@ -113,6 +116,19 @@ export class TaskService {
       await this.journal(trx, row, 'task.claimed', user.id, { taskId: id });
     });
     return this.view({ ...row, assignee: user.id, claimed_at: now });
+  }
+
+  /** An administrator gives an open task to someone (null: to nobody). Journaled as task.assigned. */
+  async assign(user: User, id: string, assignee: string | null): Promise<TaskView> {
+    if (!isAdmin(user)) throw new ForbiddenError('Only an administrator gives a task to someone else; claim it for yourself instead');
+    const row = await this.load(user, id);
+    if (row.status !== 'open') throw new ConflictError(`Task ${id} is ${row.status}`, { field: 'task', reason: `is ${row.status}`, status: row.status }, 'task_not_open');
+    const now = this.clock.now();
+    await this.knex.transaction(async (trx) => {
+      await taskRows.assign(trx, id, assignee, now);
+      await this.journal(trx, row, 'task.assigned', user.id, { taskId: id, assignee, previous: row.assignee });
+    });
+    return this.view({ ...row, assignee, claimed_at: assignee ? now : null });
   }
 
   async unclaim(user: User, id: string): Promise<TaskView> {

@@ -267,7 +267,7 @@ describe('西双版纳州 回访抽查 (seed 003 一(二)4: 随机抽取不低�
     const rows = await ctx.get().core.db.knex('callback_sample_months').where({ county_id: 'xishuangbanna' }).whereIn('month', ['2026-11', '2026-12']).orderBy('month');
     expect(rows.map((r: any) => [r.month, Number(r.drawn)])).toEqual([['2026-11', 60], ['2026-12', 40]]);
     expect(rows.reduce((a: number, r: any) => a + Number(r.sampled), 0)).toBe(drawn);
-  });
+  }, 300_000); // 100 whole cases, about 600 steps
 
   test('the draw: the floor of the month forces a draw, a chance above the rate does not; a draw written twice for one execution counts once', async () => {
     expect(draw(0.2, { drawn: 0, sampled: 0 }, 0.99)).toEqual({ sampled: true, forced: true, seq: 1 });

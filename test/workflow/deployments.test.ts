@@ -50,7 +50,7 @@ describe('deployments', () => {
     expect(await countDefinitions()).toBe(before);
   });
 
-  test('an unchanged diagram is reused; a changed one becomes a new version and running instances stay on theirs', async () => {
+  test('an unchanged diagram is reused; a changed one becomes a new version and running instances move to it', async () => {
     const list = await app.api.get('/api/v1/definitions?county=testshire');
     const v1 = list.body.items.find((d: { process_key: string }) => d.process_key === 'hostBasic');
     expect(v1.version).toBe(1);
@@ -64,13 +64,14 @@ describe('deployments', () => {
     const changed = ok.replace('name="Register the case"', 'name="Register the case (v2)"');
     const v2 = await app.api.post('/api/v1/counties/testshire/deployments', { xml: changed, fileName: 'host-basic.bpmn' });
     expect(v2.status).toBe(201);
-    expect(v2.body).toMatchObject({ version: 2, created: true, process_key: 'hostBasic' });
+    expect(v2.body).toMatchObject({ version: 2, created: true, process_key: 'hostBasic', migration: { status: 'done', moved: 1 } });
 
     const fresh = (await app.api.post('/api/v1/counties/testshire/process-instances', { processKey: 'hostBasic', businessKey: 'V-2' })).body;
     expect(fresh.definitionId).toBe(v2.body.id);
     expect(old.definitionId).toBe(v1.id);
+    expect((await app.api.get(`/api/v1/process-instances/${old.id}`)).body.definitionId).toBe(v2.body.id);
     const oldTask = (await app.api.get(`/api/v1/tasks?instanceId=${old.id}`)).body.items[0];
-    expect(oldTask.name).toBe('Register the case');
+    expect(oldTask.name).toBe('Register the case (v2)');
     const newTask = (await app.api.get(`/api/v1/tasks?instanceId=${fresh.id}`)).body.items[0];
     expect(newTask.name).toBe('Register the case (v2)');
     expect((await app.api.post(`/api/v1/tasks/${oldTask.id}/complete`, { variables: { verdict: 'genuine' } })).status).toBe(200);

@@ -1,0 +1,108 @@
+import { Body, Controller, Get, HttpCode, OnModuleDestroy, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiBasicAuth, ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { User } from '../auth/access';
+import { ExternalTaskService } from '../workflow/external-tasks.service';
+import { CurrentUser, Roles } from './guard';
+
+/** Camunda 7 REST external tasks, for workers (role worker) such as camunda-external-task-client-js. */
+@ApiTags('Camunda 7 REST (engine-rest)')
+@ApiBearerAuth()
+@ApiBasicAuth()
+@Controller('engine-rest/external-task')
+export class EngineExternalTasksController implements OnModuleDestroy {
+  constructor(private readonly externalTasks: ExternalTaskService) {}
+
+  /** Shutdown: long polls answer at once, so the server closes without waiting for them. */
+  onModuleDestroy() {
+    this.externalTasks.close();
+  }
+
+  @Post('fetchAndLock')
+  @HttpCode(200)
+  @Roles('worker')
+  @ApiOperation({ summary: 'Fetch and lock {workerId, maxTasks, usePriority, asyncResponseTimeout (long polling, ≤ 1,800,000 ms), topics: [{topicName, lockDuration, variables}]}' })
+  fetchAndLock(@CurrentUser() user: User, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+    const gone = new AbortController();
+    reply.raw.on('close', () => gone.abort());
+    return this.externalTasks.fetchAndLock(user, body, gone.signal);
+  }
+
+  @Get()
+  @Roles('worker', 'process-admin')
+  list(@CurrentUser() user: User, @Query() q: Record<string, unknown>) {
+    return this.externalTasks.list(user, q);
+  }
+
+  @Get('count')
+  @Roles('worker', 'process-admin')
+  count(@CurrentUser() user: User, @Query() q: Record<string, unknown>) {
+    return this.externalTasks.count(user, q);
+  }
+
+  @Get(':id')
+  @Roles('worker', 'process-admin')
+  get(@CurrentUser() user: User, @Param('id') id: string) {
+    return this.externalTasks.get(user, id);
+  }
+
+  @Get(':id/errorDetails')
+  @Roles('worker', 'process-admin')
+  async errorDetails(@CurrentUser() user: User, @Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    reply.type('text/plain; charset=utf-8');
+    return this.externalTasks.errorDetails(user, id);
+  }
+
+  @Post(':id/complete')
+  @HttpCode(204)
+  @Roles('worker')
+  @ApiOperation({ summary: 'Complete {workerId, variables}: the instance moves on (an engine step, journaled with the variables)' })
+  async complete(@CurrentUser() user: User, @Param('id') id: string, @Body() body: unknown) {
+    await this.externalTasks.complete(user, id, body);
+  }
+
+  @Post(':id/bpmnError')
+  @HttpCode(204)
+  @Roles('worker')
+  @ApiOperation({ summary: 'Throw a BPMN error {workerId, errorCode, errorMessage, variables} to an error boundary event of the task' })
+  async bpmnError(@CurrentUser() user: User, @Param('id') id: string, @Body() body: unknown) {
+    await this.externalTasks.bpmnError(user, id, body);
+  }
+
+  @Post(':id/failure')
+  @HttpCode(204)
+  @Roles('worker')
+  @ApiOperation({ summary: 'Report a failure {workerId, errorMessage, errorDetails, retries, retryTimeout}; at retries 0 the task becomes an incident' })
+  async failure(@CurrentUser() user: User, @Param('id') id: string, @Body() body: unknown) {
+    await this.externalTasks.failure(user, id, body);
+  }
+
+  @Post(':id/extendLock')
+  @HttpCode(204)
+  @Roles('worker')
+  async extendLock(@CurrentUser() user: User, @Param('id') id: string, @Body() body: unknown) {
+    await this.externalTasks.extendLock(user, id, body);
+  }
+
+  @Post(':id/lock')
+  @HttpCode(204)
+  @Roles('worker')
+  async lock(@CurrentUser() user: User, @Param('id') id: string, @Body() body: unknown) {
+    await this.externalTasks.lock(user, id, body);
+  }
+
+  @Post(':id/unlock')
+  @HttpCode(204)
+  @Roles('worker')
+  async unlock(@CurrentUser() user: User, @Param('id') id: string) {
+    await this.externalTasks.unlock(user, id);
+  }
+
+  @Put(':id/retries')
+  @HttpCode(204)
+  @Roles('process-admin')
+  @ApiOperation({ summary: 'Set the retries {retries}: above 0 resolves the incident and the task is fetched again' })
+  async retries(@CurrentUser() user: User, @Param('id') id: string, @Body() body: unknown) {
+    await this.externalTasks.setRetries(user, id, body);
+  }
+}
