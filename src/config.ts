@@ -35,8 +35,14 @@ export interface AppConfig {
   production: boolean;
   /** PII_KEY: base64 of the 32-byte key that encrypts evaluator data (required with PostgreSQL; see src/privacy/cipher.ts). */
   piiKey?: string;
-  /** ADMIN_TOKEN: the token of the administrator created when the users table is empty. */
+  /** ADMIN_TOKEN: the token of the administrator `admin` (created, or re-enabled with a fresh lifetime, at start). */
   adminToken?: string;
+  /** TOKEN_TTL_DAYS: how long a bearer token works after it was issued. */
+  tokenTtlDays: number;
+  /** STEP_MAX_ACTIVITIES: activities one step may enter before it is aborted as an incident. */
+  stepMaxActivities: number;
+  /** STEP_MAX_MS: wall time one step may take before it is aborted as an incident. */
+  stepMaxMs: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min = 0): number {
@@ -88,7 +94,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     production,
     piiKey: env.PII_KEY || undefined,
     adminToken: env.ADMIN_TOKEN || undefined,
+    tokenTtlDays: int(env, 'TOKEN_TTL_DAYS', 90, 1),
+    stepMaxActivities: int(env, 'STEP_MAX_ACTIVITIES', 1000, 10),
+    stepMaxMs: int(env, 'STEP_MAX_MS', 5000, 100),
   };
+  if (cfg.adminToken && !/^[\x21-\x7e]{16,200}$/.test(cfg.adminToken)) throw new ConfigError('ADMIN_TOKEN must be 16–200 printable characters without spaces');
   if (cfg.piiKey && Buffer.from(cfg.piiKey, 'base64').length !== 32) throw new ConfigError('PII_KEY must be the base64 of 32 random bytes (e.g. `openssl rand -base64 32`)');
   if (production && cfg.webhookSecret === 'dev-only-secret' && transport === 'webhook') {
     throw new ConfigError('WEBHOOK_SECRET must be set in production');

@@ -53,6 +53,8 @@ export interface CoreOptions {
   services?: ServiceDefinition[];
   /** Replace the transport chosen by config (tests). */
   transport?: Transport;
+  /** Wall time for token lifetimes (tests move it instead of waiting). */
+  wallNow?: () => Date;
 }
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
@@ -84,6 +86,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
     const runner = new Runner(knex, definitions, services, clock, deadlines, {
       cacheSize: config.engineCacheSize,
       beforeStep: (trx) => calendars.refreshIn(trx),
+      budget: { maxActivities: config.stepMaxActivities, maxMs: config.stepMaxMs },
       afterCommit: (result) => {
         if (result.externalTasks.insert.length) externalTasks?.wake();
       },
@@ -93,11 +96,11 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
     const deployments = new DeploymentService(knex, definitions, tenants, services, deadlines, clock, migrations);
     for (const line of await deployments.deployTenants('startup')) logger.log(line);
 
-    const users = new Users(knex, clock);
+    const users = new Users(knex, clock, tenants, { tokenTtlMs: config.tokenTtlDays * 86_400_000, wallNow: options.wallNow });
     let bootstrapToken: string | undefined;
-    if ((await users.count()) === 0 && (config.adminToken || db.kind === 'pglite')) {
-      const { token } = await users.create({ id: 'admin', name: 'Administrator', roles: ['admin'], counties: ['*'], token: config.adminToken });
-      bootstrapToken = config.adminToken ? undefined : token;
+    if (config.adminToken) await users.ensureAdmin(config.adminToken, clock.now());
+    else if ((await users.count()) === 0 && db.kind === 'pglite') {
+      bootstrapToken = (await users.create({ id: 'admin', name: 'Administrator', roles: ['admin'], counties: ['*'] })).token;
     }
 
     const pii = await openPiiCipher({ piiKey: config.piiKey, dataDir: config.dataDir, embedded: db.kind === 'pglite' }, knex);
@@ -126,7 +129,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
       logger,
     );
 
-    const tasks = new TaskService(knex, runner, clock, definitions);
+    const tasks = new TaskService(knex, runner, clock, definitions, pii);
 
     const health = new Health({
       database: async () => {

@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   task_claimed: 409,
   task_not_waiting: 409,
   instance_not_running: 409,
+  instance_incident: 409,
   concurrent_step: 409,
   idempotency_conflict: 409,
   already_rated: 409,
@@ -112,8 +113,8 @@ export class UnauthorizedError extends DomainError {
 }
 
 export class ForbiddenError extends DomainError {
-  constructor(message: string) {
-    super('forbidden', message);
+  constructor(message: string, details?: FieldProblem | FieldProblem[]) {
+    super('forbidden', message, details);
   }
 }
 

@@ -1,15 +1,32 @@
 /**
  * /health: liveness and readiness. The probes are given by core.ts (the database answers, the counties
  * deployed, the clock, the calendar's revision and warnings); a probe that throws makes the answer fail.
+ * A probe that does not answer within `timeoutMs` is reported as busy rather than waited for: with the
+ * embedded database one connection serves every step, and /health must answer while a long step holds
+ * it (the server itself is alive, which is what the caller asks).
  */
 export type Probe = () => Promise<unknown> | unknown;
 
 export class Health {
-  constructor(private readonly probes: Record<string, Probe>) {}
+  constructor(
+    private readonly probes: Record<string, Probe>,
+    private readonly timeoutMs = 2000,
+  ) {}
 
   async report(): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = { status: 'ok' };
-    for (const [name, probe] of Object.entries(this.probes)) out[name] = await probe();
+    const busy = Symbol('busy');
+    await Promise.all(
+      Object.entries(this.probes).map(async ([name, probe]) => {
+        let timer: NodeJS.Timeout | undefined;
+        const answer = await Promise.race([Promise.resolve().then(probe), new Promise<typeof busy>((r) => (timer = setTimeout(() => r(busy), this.timeoutMs)))]);
+        clearTimeout(timer);
+        if (answer === busy) {
+          out[name] = { busy: true, note: `no answer within ${this.timeoutMs} ms` };
+          out.status = 'busy';
+        } else out[name] = answer;
+      }),
+    );
     return out;
   }
 }

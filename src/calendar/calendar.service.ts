@@ -16,7 +16,7 @@
  * CountyDeadlines.setYears().
  */
 import type { Knex } from 'knex';
-import { User, assertCounty, canSeeCounty, isAdmin } from '../auth/access';
+import { User, assertCounty, assertMay, canSeeCounty } from '../auth/access';
 import type { Clock } from '../clock';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { Logger } from '../log';
@@ -284,17 +284,17 @@ export class CalendarService {
   }
 
   /**
-   * Loading a scope changes the deadlines of every county whose calendar uses it: an administrator may
-   * load any scope; a process administrator only a scope whose counties are all visible to them (a
-   * scope no county uses yet needs access to all counties).
+   * Loading a scope changes the deadlines of every county whose calendar uses it. The national calendar
+   * is every county's: installation administrators only. A regional scope: an administrator or process
+   * administrator who sees every county using it (a scope no county uses yet needs all counties).
    */
   private assertMayLoad(user: User, scope: string) {
-    if (isAdmin(user)) return;
-    if (!user.roles.includes('process-admin')) throw new ForbiddenError('Loading a calendar year needs the role admin or process-admin');
+    if (scope === NATIONAL_SCOPE) return assertMay(user, 'calendar.load-national');
+    assertMay(user, 'calendar.load');
     const users = this.tenants.list().filter((t) => t.calendar.includes(scope));
     const hidden = users.filter((t) => !canSeeCounty(user, t.id));
-    if (hidden.length) throw new ForbiddenError(`The calendar scope "${scope}" is also used by counties you cannot administer; ask an administrator`);
-    if (!users.length && !user.counties.includes('*')) throw new ForbiddenError(`No county uses the calendar scope "${scope}" yet; only an administrator of all counties may create it`);
+    if (hidden.length) throw new ForbiddenError(`The calendar scope "${scope}" is also used by counties you cannot administer; ask an administrator`, [{ field: 'scope', reason: 'is used by counties that are not yours' }]);
+    if (!users.length && !user.counties.includes('*')) throw new ForbiddenError(`No county uses the calendar scope "${scope}" yet; only an administrator of all counties may create it`, [{ field: 'scope', reason: 'is used by no county yet' }]);
   }
 
   /** GET /api/v1/calendars/{scope}/{year}: the version in force and every stored version, newest first. */

@@ -122,7 +122,11 @@ export function parseInstant(value: unknown): Date | undefined {
     if (!parseCivilDate(date) || +h > 23 || +mi > 59 || +(s ?? 0) > 59) return undefined;
     return new Date(shanghaiInstant(date, +h * 60 + +mi).getTime() + +(s ?? 0) * 1000 + +(ms ?? '0').padEnd(3, '0'));
   }
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(t)) return undefined;
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-](\d{2}):?(\d{2}))$/.exec(t);
+  if (!m) return undefined;
+  // The engine of Date rolls 2026-02-30 over to 2 March: every part is checked first.
+  const [, date, h, mi, s, , , offH, offM] = m;
+  if (!parseCivilDate(date) || +h > 23 || +mi > 59 || +(s ?? 0) > 59 || +(offH ?? 0) > 14 || +(offM ?? 0) > 59) return undefined;
   const d = new Date(t);
   return Number.isNaN(d.getTime()) ? undefined : d;
 }

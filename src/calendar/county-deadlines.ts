@@ -7,6 +7,9 @@ import type { TenantRegistry } from '../tenants';
 import { computeDeadline, parseDeadline } from './deadline';
 import { CalendarYearData, WorkingCalendar } from './working-calendar';
 
+/** A deadline further away than this is refused: at deploy, and when a step computes it from a variable. */
+export const MAX_DEADLINE_YEARS = 10;
+
 export class CountyDeadlines implements DeadlinePort {
   private readonly calendars = new Map<string, WorkingCalendar>();
 
@@ -32,8 +35,12 @@ export class CountyDeadlines implements DeadlinePort {
     return cal;
   }
 
-  validate(expression: string): void {
-    parseDeadline(expression);
+  /** Parses; with a county, also computes it once (from now, an anchor standing for now) so that a deadline too far away is refused. */
+  validate(expression: string, countyId?: string): void {
+    const parsed = parseDeadline(expression);
+    if (!countyId || !this.tenants.get(countyId)) return;
+    const now = new Date();
+    this.compute(countyId, expression, now, parsed.anchor ? { [parsed.anchor]: now.toISOString() } : {});
   }
 
   compute(countyId: string, expression: string, from: Date, variables: Record<string, unknown>): DeadlineResolution {
@@ -47,6 +54,11 @@ export class CountyDeadlines implements DeadlinePort {
     }
     const tenant = this.tenants.get(countyId);
     const r = computeDeadline(parsed, start, this.calendarOf(countyId), tenant?.officeHours ? { close: tenant.officeHours.close } : undefined);
+    const horizon = new Date(start.getTime());
+    horizon.setUTCFullYear(horizon.getUTCFullYear() + MAX_DEADLINE_YEARS);
+    if (!(r.due instanceof Date) || Number.isNaN(r.due.getTime()) || r.due.getTime() > horizon.getTime()) {
+      throw new Error(`deadline "${expression}" falls more than ${MAX_DEADLINE_YEARS} years after it starts`);
+    }
     return { due: r.due, provisional: r.provisional };
   }
 }

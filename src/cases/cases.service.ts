@@ -9,7 +9,7 @@
  * bad review.
  */
 import type { Knex } from 'knex';
-import { User, countyFor } from '../auth/access';
+import { User, countyAllowing } from '../auth/access';
 import type { Clock } from '../clock';
 import { iso } from '../calendar/civil-date';
 import { NotFoundError, ValidationError } from '../errors';
@@ -45,7 +45,7 @@ export class CaseService {
   ) {}
 
   async list(user: User, countyId: string, f: CaseFilter) {
-    countyFor(this.tenants, user, countyId);
+    countyAllowing(this.tenants, user, countyId);
     if (f.status && !(CASE_STATUSES as readonly string[]).includes(f.status)) throw new ValidationError(`status must be one of ${CASE_STATUSES.join(', ')}`, { field: 'status', reason: `must be one of ${CASE_STATUSES.join(', ')}` });
     if (f.kind && f.kind !== 'system-pushed' && f.kind !== 'on-site') throw new ValidationError('kind must be system-pushed or on-site', { field: 'kind', reason: 'must be system-pushed or on-site' });
     const { limit, offset } = page(f.limit, f.offset);
@@ -70,7 +70,7 @@ export class CaseService {
   }
 
   async get(user: User, countyId: string, id: string, reveal = false) {
-    countyFor(this.tenants, user, countyId);
+    countyAllowing(this.tenants, user, countyId);
     if (reveal) assertMayReveal(user);
     const row: Row | undefined = isUuid(id)
       ? await this.knex('cases as c').leftJoin('process_instances as i', 'i.id', 'c.instance_id').where({ 'c.id': id, 'c.county_id': countyId }).first('c.*', 'i.variables as i_variables', 'i.status as i_status', 'i.incident as i_incident')
@@ -179,7 +179,7 @@ export class CaseService {
    * received in the period by status and kind.
    */
   async stats(user: User, countyId: string, f: { from?: Date; to?: Date }) {
-    countyFor(this.tenants, user, countyId);
+    countyAllowing(this.tenants, user, countyId);
     const range = (q: Knex.QueryBuilder, col: string) => {
       if (f.from) q.where(col, '>=', f.from);
       if (f.to) q.where(col, '<', f.to);
@@ -241,10 +241,10 @@ export class CaseService {
 
   /** The audit of reveals (auditors). */
   async reveals(user: User, countyId: string, f: { limit?: number; offset?: number }) {
-    countyFor(this.tenants, user, countyId, 'auditor');
+    countyAllowing(this.tenants, user, countyId, 'pii.audit');
     const { limit, offset } = page(f.limit, f.offset);
     const rows = await listReveals(this.knex, countyId, { limit, offset });
-    return { items: rows.map((r: Row) => ({ id: Number(r.id), at: iso(r.at), user: r.user_id, evaluationId: r.evaluation_id, caseId: r.case_id, fields: r.fields })), limit, offset };
+    return { items: rows.map((r: Row) => ({ id: Number(r.id), at: iso(r.at), user: r.user_id, evaluationId: r.evaluation_id, caseId: r.case_id, taskId: r.task_id ?? null, fields: r.fields })), limit, offset };
   }
 }
 

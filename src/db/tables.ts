@@ -34,6 +34,18 @@ export interface InstanceRow {
   id: string; county_id: string; definition_id: string; process_key: string; business_key: string | null; status: InstanceStatus;
   revision: number; state: EngineState | null; variables: Record<string, unknown>; incident: string | null; started_by: string;
   started_at: Date; updated_at: Date; ended_at: Date | null;
+  /** Set while the instance waits for an administrator: its last step was aborted (see src/engine/runner.ts). */
+  incident_at?: Date | null; incident_action?: IncidentAction | null;
+}
+
+/** The step an incident aborted, kept so that a retry runs it again. */
+export interface IncidentAction {
+  kind: 'start' | 'complete' | 'fire' | 'message' | 'external' | 'migrate';
+  actor: string;
+  taskId?: string; executionId?: string; elementId?: string; input?: Record<string, unknown>; sealedInput?: string | null;
+  timerId?: string; payload?: Record<string, unknown>;
+  /** An external-task or migration step, whole (it is run again as it was). */
+  step?: Record<string, unknown>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -47,10 +59,12 @@ export interface TaskRow {
   candidate_groups: string[]; candidate_users: string[]; assignee: string | null; form_key: string | null; due_at: Date | null;
   due_expression: string | null; due_provisional: boolean; status: TaskStatus; created_at: Date; claimed_at: Date | null;
   completed_at: Date | null; completed_by: string | null; output: Record<string, unknown> | null;
+  /** Encrypted original of output when personal data was masked in it. */
+  output_enc?: string | null;
 }
 
 /** task_comments — written by src/workflow/tasks.service.ts. */
-export interface TaskCommentRow { id: number | string; task_id: string; author: string; body: string; created_at: Date }
+export interface TaskCommentRow { id: number | string; task_id: string; author: string; body: string; body_enc: string | null; created_at: Date }
 
 /** timers — written by src/engine/timers.ts. */
 export interface TimerRow {
@@ -91,6 +105,7 @@ export interface OutboxRow {
 /** users — written by src/auth/users.ts. */
 export interface UserRow {
   id: string; name: string; token_hash: string; roles: string[]; counties: string[]; units: string[]; created_at: Date;
+  token_issued_at: Date | null; token_expires_at: Date; disabled_at: Date | null; disabled_by: string | null; created_by: string | null;
 }
 
 /** settings — written by src/db/settings.ts. */
@@ -140,5 +155,11 @@ export interface CaseRow {
 
 /** pii_reveals (every clear view of personal data) — written by src/privacy/reveal.ts. */
 export interface PiiRevealRow {
-  id: number | string; county_id: string; user_id: string; evaluation_id: string | null; case_id: string | null; fields: string[]; at: Date;
+  id: number | string; county_id: string; user_id: string; evaluation_id: string | null; case_id: string | null; task_id: string | null; fields: string[]; at: Date;
+}
+
+/** definition_activations (which version new instances start; the newest row per process wins) — written by src/engine/definition-store.ts. */
+export interface DefinitionActivationRow {
+  id: number | string; county_id: string; process_key: string; definition_id: string; version: number;
+  reason: 'deployed' | 'redeployed' | 'made-current'; actor: string; at: Date;
 }

@@ -16,7 +16,7 @@ import { deleteTimers, insertTimers } from './timers';
 
 export async function commit(trx: Knex.Transaction, row: InstanceRow, result: StepResult, ctx: { actor: string; now: Date; services: ServiceRegistry }): Promise<InstanceRow> {
   const { now } = ctx;
-  if (result.tasks.complete) await markCompleted(trx, result.tasks.complete.taskId, { actor: ctx.actor, at: now, output: result.tasks.complete.output });
+  if (result.tasks.complete) await markCompleted(trx, result.tasks.complete.taskId, { actor: ctx.actor, at: now, output: result.tasks.complete.output, sealedOutput: result.tasks.complete.sealedOutput ?? null });
   await insertTasks(trx, result.tasks.insert);
   await markCancelled(trx, row.id, result.tasks.cancel.map((c) => c.taskId), now);
   for (const t of result.tasks.retarget ?? []) await retargetTask(trx, t);
@@ -59,5 +59,5 @@ export async function commit(trx: Knex.Transaction, row: InstanceRow, result: St
     ended_at: result.status === 'running' ? null : now,
   };
   await updateAfterStep(trx, row.id, row.revision, update);
-  return { ...row, ...update, state: null };
+  return { ...row, ...update, incident_at: null, incident_action: null, state: null };
 }

@@ -7,6 +7,13 @@
  *
  *   StepInput (instance, stored state, open tasks, timer rows, now) + StepAction
  *     → drive → StepResult {status, state, variables, tasks, timers, outbox, effects, journal}
+ *
+ * Every step has a budget: the activities it may enter (a multi-instance charges its iterations before
+ * the first starts) and the wall time it may take. A step over budget, one that nests too deep (a loop
+ * without a wait state), or one whose deadline cannot be computed is aborted: the drive throws
+ * StepIncident, nothing of the step is kept, and the runner marks the instance as an incident for an
+ * administrator. Service calls answer through a macrotask, so a long chain of them lets the server
+ * answer other requests (/health) between calls.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -14,7 +21,8 @@ import { Engine } from 'bpmn-engine';
 import type { DefinitionElements, EngineState, ExternalTaskRow, InstanceStatus, TaskRow, TimerRow } from '../db/tables';
 import { ConflictError, DomainError } from '../errors';
 import type { LoadedDefinition } from './definition-store';
-import { DeadlinePort, HostOptions, PendingTimer, expressionServiceExtension, noScripts, pendingTimers, recordingTimers } from './elements';
+import { DeadlinePort, HostOptions, PendingTimer, StepAbort, expressionServiceExtension, noScripts, pendingTimers, recordingTimers } from './elements';
+import { onePassExpressions } from './expressions';
 import { renameElements } from './migrate-state';
 import { BusinessError, NeedsPreparation, OutboxMessage, ServiceRegistry } from './services';
 
@@ -23,7 +31,7 @@ export type StepAction =
   /** Run a new instance from its start event with these variables. */
   | { kind: 'start'; variables: Record<string, unknown> }
   /** A user task was completed with this input (already checked against its form). */
-  | { kind: 'complete'; taskId: string; executionId: string; elementId: string; input: Record<string, unknown> }
+  | { kind: 'complete'; taskId: string; executionId: string; elementId: string; input: Record<string, unknown>; sealedInput?: string | null }
   /** A timer row came due: resuming fires every timer whose instant has passed. */
   | { kind: 'fire'; timerId: string }
   /** A message for an element that waits for one (a message or signal catch event, a receive task). */
@@ -70,9 +78,31 @@ export interface StepInput {
   prepared?: Record<string, Record<string, unknown>>;
 }
 
+/** Variables an administrator corrected when retrying an instance stopped by an incident; applied before the action. */
+export type Corrections = Record<string, unknown>;
+
 export interface DriveDeps {
   services: ServiceRegistry;
   deadlines: DeadlinePort;
+  budget?: StepBudget;
+}
+
+/** What one step may spend before it is aborted as an incident. */
+export interface StepBudget {
+  /** Activities entered (multi-instance iterations included). */
+  maxActivities: number;
+  /** Wall time, from the start of the drive. */
+  maxMs: number;
+}
+
+export const DEFAULT_BUDGET: StepBudget = { maxActivities: 1000, maxMs: 5000 };
+
+/** A step that must not commit: the instance is marked as an incident with this reason. */
+export class StepIncident extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'StepIncident';
+  }
 }
 
 /** One journal entry of a step; the commit adds instance, county, revision and time. */
@@ -99,8 +129,8 @@ export interface StepResult {
   variables: Record<string, unknown>;
   tasks: {
     insert: NewTask[];
-    /** The task this step completed, with its input. */
-    complete?: { taskId: string; output: Record<string, unknown> };
+    /** The task this step completed, with its input (and the sealed original of it, when personal data was masked). */
+    complete?: { taskId: string; output: Record<string, unknown>; sealedOutput?: string | null };
     /** Open tasks whose activity no longer waits (an interrupting timer, an error, the end). */
     cancel: Array<{ taskId: string; elementId: string }>;
     /** Open tasks a migration moved to an element of the new version. */
@@ -140,18 +170,54 @@ class Session {
   readonly effects: Array<{ service: string; data: Record<string, unknown> }> = [];
   readonly pending = new Set<Promise<unknown>>();
   readonly timerDue: Map<string, Date>;
-  completed?: { taskId: string; executionId: string; output: Record<string, unknown> };
+  completed?: { taskId: string; executionId: string; output: Record<string, unknown>; sealedOutput?: string | null };
   externalDone?: { id: string; executionId: string; workerId: string };
   engineError?: Error;
   abortError?: Error;
+  /** Why the step was aborted (over budget, too deep, a deadline that cannot be computed). */
+  incident?: string;
   ended = false;
+  entered = 0;
+  readonly startedAt = Date.now();
+  readonly budget: StepBudget;
 
   constructor(
     readonly input: StepInput,
     readonly deps: DriveDeps,
   ) {
     this.timerDue = new Map(input.timerRows.map((t) => [t.execution_id, new Date(t.due_at)]));
+    this.budget = deps.budget ?? DEFAULT_BUDGET;
   }
+
+  /** Aborts the step: remembered here (the engine may swallow the throw) and thrown to stop the engine at once. */
+  abort(reason: string): never {
+    this.incident ??= reason;
+    throw new StepAbort(reason);
+  }
+
+  /** Charges entered activities; aborts when the step is over its budget. */
+  charge(elementId: string, count = 1): void {
+    if (this.incident) throw new StepAbort(this.incident);
+    this.entered += count;
+    if (this.entered > this.budget.maxActivities) {
+      this.abort(`the step entered more than ${this.budget.maxActivities} activities (at ${elementId}${count > 1 ? `, a multi-instance of ${count}` : ''}): a loop that never waits, or a multi-instance too large; STEP_MAX_ACTIVITIES`);
+    }
+    this.checkTime();
+  }
+
+  checkTime(): void {
+    if (Date.now() - this.startedAt > this.budget.maxMs) this.abort(`the step ran longer than ${this.budget.maxMs} ms; STEP_MAX_MS`);
+  }
+}
+
+const STACK_OVERFLOW = /Maximum call stack size exceeded/;
+
+/** The incident a thrown error stands for, if it is one: an abort, or a recursion too deep. */
+function incidentOf(session: Session, err: unknown): string | undefined {
+  if (session.incident) return session.incident;
+  if (err instanceof StepAbort) return err.reason;
+  if (err instanceof RangeError && STACK_OVERFLOW.test(err.message)) return 'the step nested too deep (a chain of activities that never waits)';
+  return undefined;
 }
 
 /**
@@ -179,7 +245,7 @@ export class EngineSlot {
  * and the slot, which the caller may keep after it committed the result, and must stop otherwise.
  * Throws (a DomainError, or the error of a failed service) when the step must not commit at all.
  */
-export async function drive(input: StepInput, action: StepAction, deps: DriveDeps, kept?: EngineSlot): Promise<{ result: StepResult; slot: EngineSlot }> {
+export async function drive(input: StepInput, action: StepAction, deps: DriveDeps, kept?: EngineSlot, corrections?: Corrections): Promise<{ result: StepResult; slot: EngineSlot }> {
   const session = new Session(input, deps);
   let slot: EngineSlot;
   if (action.kind === 'start') {
@@ -192,7 +258,6 @@ export async function drive(input: StepInput, action: StepAction, deps: DriveDep
   } else if (kept && kept.definitionId === input.definition.row.id && action.kind !== 'migrate') {
     slot = kept;
     slot.session = session;
-    fireExpiredTimers(slot); // what a resume would do
   } else {
     kept?.stop();
     slot = newSlot(session);
@@ -201,12 +266,19 @@ export async function drive(input: StepInput, action: StepAction, deps: DriveDep
   try {
     if (action.kind === 'start') await slot.engine.execute({ listener: listen(slot), variables: action.variables });
     else if (slot !== kept) await slot.engine.resume({ listener: listen(slot) });
+    else fireExpiredTimers(slot); // what a resume would do
     await settle(session);
+    if (corrections && Object.keys(corrections).length && action.kind !== 'start') {
+      // Activities of a process share its environment: any waiting one reaches the process variables.
+      postponed(slot.engine)[0]?.environment.assignVariables(corrections);
+    }
     const result = await act(slot, action);
     await settle(session);
     return { result: await finish(slot, result), slot };
   } catch (err) {
     slot.stop();
+    const incident = incidentOf(session, err);
+    if (incident) throw new StepIncident(incident);
     throw err;
   }
 }
@@ -231,7 +303,7 @@ async function act(slot: EngineSlot, action: StepAction): Promise<Partial<StepRe
           rejection: new ConflictError(`Task ${action.taskId} was closed by its deadline before it was completed`, { field: 'task', reason: 'was closed by its deadline', status: 'cancelled' }, 'task_not_open'),
         };
       }
-      session.completed = { taskId: action.taskId, executionId: action.executionId, output: action.input };
+      session.completed = { taskId: action.taskId, executionId: action.executionId, output: action.input, sealedOutput: action.sealedInput ?? null };
       session.journal.push({ type: 'task.completed', elementId: action.elementId, elementType: 'bpmn:UserTask', actor: session.input.actor, data: { taskId: action.taskId, input: action.input } });
       api.environment.assignVariables(action.input);
       api.signal({ form: action.input });
@@ -303,6 +375,8 @@ function newSlot(session: Session, variables?: Record<string, unknown>): EngineS
     },
     countyId: input.countyId,
     dueOverride: (id) => slot.session.timerDue.get(id),
+    charge: (id, count) => slot.session.charge(id, count),
+    abort: (reason) => slot.session.abort(reason),
   };
   slot.engine = new Engine({
     name: input.instanceId,
@@ -311,6 +385,7 @@ function newSlot(session: Session, variables?: Record<string, unknown>): EngineS
     extensions: { host: expressionServiceExtension },
     timers: recordingTimers(),
     scripts: noScripts,
+    expressions: onePassExpressions,
     variables,
     host,
   } as never);
@@ -383,14 +458,27 @@ function bindServices(slot: EngineSlot): Record<string, unknown> {
         if (result && typeof result === 'object') activity.environment.assignVariables(result);
         return result;
       })();
+      // The engine goes on in a macrotask: a long chain of service calls leaves the server free to
+      // answer between them, and whatever the engine throws there is kept for the drive.
+      const answer = (err: unknown, result?: unknown) =>
+        new Promise<void>((resolve) =>
+          setImmediate(() => {
+            try {
+              if (!session.incident) callback(err, result);
+            } catch (thrown) {
+              session.abortError ??= thrown as Error;
+            }
+            resolve();
+          }),
+        );
       const tracked = run.then(
-        (result) => callback(null, result),
+        (result) => answer(null, result),
         (err) => {
           if (err instanceof BusinessError) {
             session.journal.push({ type: 'service.error', elementId: activity.id, actor: 'system', data: { service: name, code: err.code, message: err.message } });
             const e = new Error(err.message) as Error & { code: string };
             e.code = err.code;
-            return callback(e);
+            return answer(e);
           }
           session.abortError = err as Error;
           // Leave the activity hanging: the step is not committed and is taken again later.
@@ -409,7 +497,10 @@ function listen(slot: EngineSlot): EventEmitter {
   const journal = (type: string, api: ActivityApi, data?: Record<string, unknown>) =>
     slot.session.journal.push({ type, elementId: api.id, elementType: api.type, actor: null, data: data ?? null });
 
-  listener.on('activity.enter', (api) => journal('activity.enter', api));
+  listener.on('activity.enter', (api) => {
+    slot.session.charge(api.id);
+    journal('activity.enter', api);
+  });
   listener.on('activity.end', (api) => journal('activity.end', api));
   listener.on('activity.error', (api) => journal('activity.error', api, { error: api.content?.error?.message }));
   listener.on('flow.take', (api) => journal('flow.take', api));
@@ -484,9 +575,13 @@ function taskFromWait(session: Session, api: ActivityApi): NewTask {
   let due_provisional = false;
   const dueExpr = attrs.dueDate ? resolve(attrs.dueDate).trim() : '';
   if (dueExpr) {
-    const r = session.deps.deadlines.compute(input.countyId, dueExpr, input.now, cleanVariables(api.environment.variables));
-    due_at = r.due;
-    due_provisional = r.provisional;
+    try {
+      const r = session.deps.deadlines.compute(input.countyId, dueExpr, input.now, cleanVariables(api.environment.variables));
+      due_at = r.due;
+      due_provisional = r.provisional;
+    } catch (err) {
+      session.abort(`${api.id}: the due date "${dueExpr.slice(0, 100)}" cannot be computed: ${(err as Error).message.split(';')[0]}`);
+    }
   }
   return {
     id: randomUUID(),
@@ -507,19 +602,28 @@ function taskFromWait(session: Session, api: ActivityApi): NewTask {
   };
 }
 
-/** Lets the engine run until no service call is in flight. Engine execution itself is synchronous. */
+/** Lets the engine run until no service call is in flight, within the step's budget. Engine execution itself is synchronous. */
 async function settle(session: Session): Promise<void> {
-  for (let i = 0; i < 10_000; i++) {
-    if (session.pending.size) await Promise.allSettled([...session.pending]);
+  for (;;) {
+    if (session.incident) throw new StepAbort(session.incident);
+    if (session.abortError) throw session.abortError;
+    if (session.pending.size) {
+      let timer: NodeJS.Timeout | undefined;
+      const left = Math.max(1, session.budget.maxMs - (Date.now() - session.startedAt));
+      await Promise.race([Promise.allSettled([...session.pending]), new Promise((r) => (timer = setTimeout(r, left)))]);
+      clearTimeout(timer);
+    }
     await new Promise((r) => setImmediate(r));
+    if (session.incident) throw new StepAbort(session.incident);
     if (!session.pending.size) return;
+    session.checkTime();
   }
-  throw new Error('the instance did not settle (a service never answered)');
 }
 
 /** Reads the engine after the step: status, state, and the differences to write. */
 async function finish(slot: EngineSlot, partial: Partial<StepResult>): Promise<StepResult> {
   const session = slot.session;
+  if (session.incident) throw new StepAbort(session.incident);
   if (session.abortError) throw session.abortError;
   const input = session.input;
   const engine = slot.engine;
@@ -595,7 +699,9 @@ async function finish(slot: EngineSlot, partial: Partial<StepResult>): Promise<S
     variables: processVariables(state),
     tasks: {
       insert: session.newTasks,
-      complete: session.completed ? { taskId: session.completed.taskId, output: session.completed.output } : undefined,
+      complete: session.completed
+        ? { taskId: session.completed.taskId, output: session.completed.output, ...(session.completed.sealedOutput ? { sealedOutput: session.completed.sealedOutput } : {}) }
+        : undefined,
       cancel,
       retarget: retarget?.tasks,
     },
@@ -631,10 +737,14 @@ async function finish(slot: EngineSlot, partial: Partial<StepResult>): Promise<S
 /** Every activity the engine waits on now, inside sub-processes too. */
 function postponed(engine: Engine): ActivityApi[] {
   const out: ActivityApi[] = [];
+  const seen = new Set<string>();
   const visit = (list: ActivityApi[]) => {
     for (const a of list) {
+      // A sub-process lists itself among what it waits on (a new API object each time): known by its executionId.
+      if (seen.has(a.executionId)) continue;
+      seen.add(a.executionId);
       out.push(a);
-      if (a.type === 'bpmn:SubProcess' && typeof a.getPostponed === 'function') visit(a.getPostponed().filter((x: ActivityApi) => x !== a));
+      if (a.type === 'bpmn:SubProcess' && typeof a.getPostponed === 'function') visit(a.getPostponed());
     }
   };
   visit((engine.execution?.getPostponed() ?? []) as ActivityApi[]);

@@ -18,8 +18,8 @@ export interface DeadlineResolution {
 }
 
 export interface DeadlinePort {
-  /** Throws an Error whose message says what is wrong and what is accepted. */
-  validate(expression: string): void;
+  /** Throws an Error whose message says what is wrong and what is accepted; with a county, also one too far away. */
+  validate(expression: string, countyId?: string): void;
   compute(countyId: string, expression: string, from: Date, variables: Record<string, unknown>): DeadlineResolution;
 }
 
@@ -34,6 +34,18 @@ export interface HostOptions {
    * calendar year is corrected the rows are recomputed, and the resumed engine follows them.
    */
   dueOverride?(executionId: string): Date | undefined;
+  /** Charges activities to the step's budget; aborts the step (throws) when it is spent. */
+  charge?(elementId: string, count: number): void;
+  /** Aborts the step as an incident with this reason (throws). */
+  abort?(reason: string): never;
+}
+
+/** Thrown inside the engine to stop a step at once; the drive turns it into an incident. */
+export class StepAbort extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'StepAbort';
+  }
 }
 
 // bpmn-elements ships no types for its classes' internals; these are the members used here.
@@ -66,7 +78,15 @@ export class HostTimerEventDefinition extends BaseTimer {
       if (!raw) continue;
       if (timerType === 'timeCycle') throw new Error('timeCycle timers are not supported; use timeDuration');
       const resolved = String(this.environment.resolveExpression(raw, executeMessage) ?? '').trim();
-      const { due, provisional } = host.deadlines.compute(host.countyId, resolved, now, this.environment.variables);
+      let resolution: DeadlineResolution;
+      try {
+        resolution = host.deadlines.compute(host.countyId, resolved, now, this.environment.variables);
+      } catch (err) {
+        const id = (executeMessage.content as { id?: string }).id ?? 'a timer';
+        if (host.abort) host.abort(`${id}: the ${timerType} "${resolved.slice(0, 100)}" cannot be computed: ${(err as Error).message.split(';')[0]}`);
+        throw err;
+      }
+      const { due, provisional } = resolution;
       return { timerType, [timerType]: resolved, expireAt: due, timeout: due.getTime() - now.getTime(), provisional };
     }
     return { timeout: 0 };
@@ -115,8 +135,46 @@ function HostServiceTask(activityDef: { behaviour?: { type?: string } }, context
   return activityDef.behaviour?.type === 'external' ? El.SignalTask(activityDef, context) : El.ServiceTask(activityDef, context);
 }
 
-/** Element types of the host: the library's, with our timer and service task. Built once; shared by every engine. */
-export const hostElements = { ...Elements, TimerEventDefinition: HostTimerEventDefinition, ServiceTask: HostServiceTask };
+const BaseLoop = (Elements as unknown as Record<string, unknown>).MultiInstanceLoopCharacteristics as { new (...args: unknown[]): object; prototype: { execute(message: unknown): unknown } };
+
+interface LoopInternals {
+  activity: { id: string; environment: { options: { host?: HostOptions }; resolveExpression(expr: string, message?: unknown): unknown } };
+  loopCharacteristics: { behaviour?: { collection?: string; loopCardinality?: string; loopMaximum?: string } };
+  characteristics: unknown;
+}
+
+/**
+ * A multi-instance whose cardinality comes from a variable may ask for millions of iterations, each
+ * slower than the last; the library would spend minutes creating them. The iterations are charged to
+ * the step's budget before the first one starts, so an oversized loop aborts the step instead.
+ */
+export class HostMultiInstanceLoopCharacteristics extends BaseLoop {
+  execute(this: LoopInternals & { constructor: unknown }, executeMessage: { content?: Record<string, unknown> }) {
+    const host = this.activity.environment.options.host;
+    if (!this.characteristics && host?.charge && executeMessage?.content?.isRootScope !== false) {
+      const b = this.loopCharacteristics.behaviour ?? {};
+      let n = 0;
+      if (b.collection) {
+        const c = this.activity.environment.resolveExpression(b.collection, executeMessage);
+        n = Array.isArray(c) ? c.length : 0;
+      } else {
+        const raw = b.loopCardinality ?? b.loopMaximum;
+        const v = raw === undefined ? 0 : Number(this.activity.environment.resolveExpression(String(raw), executeMessage));
+        n = Number.isFinite(v) ? v : 0;
+      }
+      if (n > 0) host.charge(this.activity.id, n);
+    }
+    return BaseLoop.prototype.execute.call(this, executeMessage);
+  }
+}
+
+/** Element types of the host: the library's, with our timer, service task and multi-instance. Built once; shared by every engine. */
+export const hostElements = {
+  ...Elements,
+  TimerEventDefinition: HostTimerEventDefinition,
+  ServiceTask: HostServiceTask,
+  MultiInstanceLoopCharacteristics: HostMultiInstanceLoopCharacteristics,
+};
 export const hostTypeResolver = TypeResolver(hostElements as never);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,6 +1,6 @@
 /** The process_instances table: its only writer (and the lock every step takes). */
 import type { Knex } from 'knex';
-import type { InstanceRow, InstanceStatus } from '../db/tables';
+import type { IncidentAction, InstanceRow, InstanceStatus } from '../db/tables';
 import { ConflictError } from '../errors';
 
 type Db = Knex | Knex.Transaction;
@@ -11,7 +11,28 @@ export async function lockInstance(trx: Knex.Transaction, id: string): Promise<I
 }
 
 export async function insertInstance(trx: Db, row: InstanceRow): Promise<void> {
-  await trx('process_instances').insert({ ...row, variables: JSON.stringify(row.variables), state: row.state === null ? null : JSON.stringify(row.state) });
+  await trx('process_instances').insert({
+    ...row,
+    variables: JSON.stringify(row.variables),
+    state: row.state === null ? null : JSON.stringify(row.state),
+    incident_action: row.incident_action ? JSON.stringify(row.incident_action) : null,
+  });
+}
+
+/** A start retried on another version: the instance is bound to the version it now runs. */
+export async function rebindDefinition(trx: Knex.Transaction, id: string, definitionId: string): Promise<void> {
+  await trx('process_instances').where({ id }).update({ definition_id: definitionId });
+}
+
+/**
+ * Marks an instance as stopped by an incident: its last step was aborted and nothing of it was kept.
+ * The state and revision stay those of the last committed step; `action` is what a retry runs again.
+ */
+export async function markIncident(trx: Knex.Transaction, id: string, fromRevision: number, incident: { reason: string; at: Date; action: IncidentAction }): Promise<void> {
+  const n = await trx('process_instances')
+    .where({ id, revision: fromRevision })
+    .update({ incident: incident.reason, incident_at: incident.at, incident_action: JSON.stringify(incident.action), updated_at: incident.at });
+  if (n !== 1) throw new ConflictError(`Process instance ${id} was changed by another step; try again`, { field: 'instance', reason: 'changed by another step' }, 'concurrent_step');
 }
 
 export async function findByBusinessKey(db: Db, countyId: string, processKey: string, businessKey: string): Promise<{ id: string } | undefined> {
@@ -19,8 +40,6 @@ export async function findByBusinessKey(db: Db, countyId: string, processKey: st
 }
 
 export interface InstanceUpdate {
-  /** A migration moved the instance to this version. */
-  definition_id?: string;
   status: InstanceStatus;
   revision: number;
   state: unknown;
@@ -28,12 +47,21 @@ export interface InstanceUpdate {
   incident: string | null;
   updated_at: Date;
   ended_at: Date | null;
+  /** Another version: a migration moved the instance, or a retried start ran on the current version. */
+  definition_id?: string;
 }
 
 /** Writes the outcome of a step; the revision it started from must still be the stored one. */
 export async function updateAfterStep(trx: Knex.Transaction, id: string, fromRevision: number, update: InstanceUpdate): Promise<void> {
   const n = await trx('process_instances')
     .where({ id, revision: fromRevision })
-    .update({ ...update, state: update.state === null ? null : JSON.stringify(update.state), variables: JSON.stringify(update.variables) });
+    .update({
+      ...update,
+      state: update.state === null ? null : JSON.stringify(update.state),
+      variables: JSON.stringify(update.variables),
+      // A committed step ends any incident.
+      incident_at: null,
+      incident_action: null,
+    });
   if (n !== 1) throw new ConflictError(`Process instance ${id} was changed by another step; try again`, { field: 'instance', reason: 'changed by another step' }, 'concurrent_step');
 }

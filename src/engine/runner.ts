@@ -1,8 +1,8 @@
 /**
- * The durable runner: every step of an instance (start, task completed, timer due, message) is one
- * database transaction.
+ * The durable runner: every step of an instance (start, task completed, timer due, message, an external
+ * task finished, a migration to another version) is one database transaction.
  *
- *   BEGIN; lock the instance row (FOR UPDATE); read its open tasks and timer rows
+ *   BEGIN; lock the instance row (FOR UPDATE); read its open tasks, external tasks and timer rows
  *   drive(engine, action) → StepResult            src/engine/drive.ts (no SQL)
  *   commit(StepResult); revision + 1; COMMIT       src/engine/commit.ts
  *
@@ -13,18 +13,25 @@
  * ENGINE_CACHE_SIZE, 0 turns it off). It is used only when the locked row's revision is the one that
  * engine committed; in every other case (another process stepped the instance, a restart, a rollback)
  * the engine is rebuilt from the stored state as if there were no cache.
+ *
+ * Incidents. A step the drive aborts (over its budget of activities or wall time, nested too deep, a
+ * deadline that cannot be computed) commits nothing of itself; in the same transaction the instance is
+ * marked: the reason, when, and the aborted action. Further steps are refused (409 instance_incident)
+ * and its timers wait, until an administrator retries it (retry(): the action runs again, a start on
+ * the current version with corrected variables when given).
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Clock } from '../clock';
-import type { ExternalTaskRow, InstanceRow, TaskRow } from '../db/tables';
+import { appendJournal } from '../db/journal';
+import type { ExternalTaskRow, IncidentAction, InstanceRow, TaskRow } from '../db/tables';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { commit } from './commit';
-import type { DefinitionStore } from './definition-store';
-import { EngineSlot, StepAction, StepInput, StepResult, drive } from './drive';
+import type { DefinitionStore, LoadedDefinition } from './definition-store';
+import { DEFAULT_BUDGET, EngineSlot, StepAction, StepBudget, StepIncident, StepInput, StepResult, drive } from './drive';
 import type { DeadlinePort } from './elements';
 import { findExternalTask, openExternalTasksOf } from './external-tasks';
-import { findByBusinessKey, insertInstance, lockInstance } from './instances';
+import { findByBusinessKey, insertInstance, lockInstance, markIncident, rebindDefinition } from './instances';
 import { NeedsPreparation, ServiceRegistry } from './services';
 import { findTask, openTasksOf } from './tasks';
 import { findTimer, timersOf } from './timers';
@@ -45,8 +52,29 @@ export interface RunnerOptions {
    * step never computes deadlines with a calendar older than the one committed.
    */
   beforeStep?: (trx: Knex.Transaction) => Promise<void>;
+  /** What one step may spend (activities entered, wall time) before it is aborted as an incident. */
+  budget?: StepBudget;
   /** Told after every committed step (new external tasks wake the workers' long polls). */
   afterCommit?: (result: StepResult) => void;
+}
+
+/** What a step on an existing instance is, besides its action. */
+interface StepOptions {
+  /** The checks under the instance lock before anything else (the loser of a race learns why). */
+  guard?: (trx: Knex.Transaction, openTasks: TaskRow[]) => Promise<void>;
+  /** A retry after an incident: its journal entries and the corrected variables. */
+  retried?: { journal: StepResult['journal']; corrections: Record<string, unknown> };
+  /** A migration: the version the step runs the instance on. */
+  toDefinitionId?: string;
+}
+
+/** The 409 answered to whoever caused (or asks for) a step of an instance stopped by an incident. */
+export function incidentConflict(row: Pick<InstanceRow, 'id' | 'incident'>): ConflictError {
+  return new ConflictError(
+    `Process instance ${row.id} is stopped by an incident (${row.incident}); an administrator can retry it after a fix: POST /api/v1/process-instances/${row.id}/retry`,
+    { field: 'instance', reason: 'is stopped by an incident', incident: row.incident },
+    'instance_incident',
+  );
 }
 
 /** Engines of recently stepped instances, least recently used first. Only an optimisation (see above). */
@@ -112,7 +140,7 @@ export class Runner {
     const inTransaction = <T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> => (outer ? fn(outer) : this.knex.transaction(fn));
     const { row, slot, result } = await inTransaction(async (trx) => {
       await this.opts.beforeStep?.(trx);
-      const definition = await this.definitions.latest(input.countyId, input.processKey, trx);
+      const definition = await this.definitions.current(input.countyId, input.processKey, trx);
       if (input.businessKey) {
         const existing = await findByBusinessKey(trx, input.countyId, input.processKey, input.businessKey);
         if (existing) {
@@ -141,28 +169,52 @@ export class Runner {
         ended_at: null,
       };
       await insertInstance(trx, row);
-      const stepInput: StepInput = { ...this.inputOf(row, definition, input.actor, now), openTasks: [], timerRows: [] };
-      const { result, slot } = await this.driveStep(trx, stepInput, { kind: 'start', variables });
-      try {
-        return { row: await commit(trx, row, result, { actor: input.actor, now, services: this.services }), slot, result };
-      } catch (err) {
-        slot.stop();
-        throw err;
-      }
+      return this.runStart(trx, row, definition, variables, input.actor, now);
     });
     // Inside a caller's transaction the commit is not ours to see: do not keep the engine.
-    if (outer) slot.stop();
-    else this.cache.keep(row, slot);
-    this.opts.afterCommit?.(result);
+    if (slot) {
+      if (outer) slot.stop();
+      else this.cache.keep(row, slot);
+    }
+    if (result) this.opts.afterCommit?.(result);
     return row;
+  }
+
+  /** The first step of an instance whose row is written (a start, or the retry of a start). An aborted start leaves the row marked. */
+  private async runStart(trx: Knex.Transaction, row: InstanceRow, definition: LoadedDefinition, variables: Record<string, unknown>, actor: string, now: Date, extra: StepResult['journal'] = []) {
+    const stepInput: StepInput = { ...this.inputOf(row, definition, actor, now), openTasks: [], timerRows: [] };
+    let driven: { result: StepResult; slot: EngineSlot };
+    try {
+      driven = await this.driveStep(trx, stepInput, { kind: 'start', variables });
+    } catch (err) {
+      if (!(err instanceof StepIncident)) throw err;
+      const action: IncidentAction = { kind: 'start', actor };
+      await this.recordIncident(trx, row, err.reason, action, now);
+      return { row: { ...row, incident: err.reason, incident_at: now, incident_action: action }, slot: undefined, result: undefined };
+    }
+    driven.result.journal.unshift(...extra);
+    try {
+      return { row: await commit(trx, row, driven.result, { actor, now, services: this.services }), slot: driven.slot, result: driven.result };
+    } catch (err) {
+      driven.slot.stop();
+      throw err;
+    }
   }
 
   /**
    * Completes an open user task with the given input (already checked against its form). Checked under
    * the instance lock before anything else: the loser of a race learns why.
    */
-  async complete(task: TaskRow, actor: string, input: Record<string, unknown>, opts: { overrideAssignee?: boolean } = {}): Promise<{ task: TaskRow; instance: InstanceRow }> {
-    const { row } = await this.step(task.instance_id, actor, { kind: 'complete', taskId: task.id, executionId: task.execution_id, elementId: task.element_id, input }, async (trx, openTasks) => {
+  async complete(task: TaskRow, actor: string, input: Record<string, unknown>, opts: { overrideAssignee?: boolean; sealedInput?: string | null } = {}): Promise<{ task: TaskRow; instance: InstanceRow }> {
+    const action: StepAction = { kind: 'complete', taskId: task.id, executionId: task.execution_id, elementId: task.element_id, input, sealedInput: opts.sealedInput ?? null };
+    const { row } = await this.step(task.instance_id, actor, action, { guard: this.completeGuard(task, actor, opts) });
+    const completed: TaskRow = { ...task, status: 'completed', completed_at: row.updated_at, completed_by: actor, output: input };
+    return { task: completed, instance: row };
+  }
+
+  /** The checks of a completion under the instance lock: the loser of a race learns why. */
+  private completeGuard(task: Pick<TaskRow, 'id'>, actor: string, opts: { overrideAssignee?: boolean }) {
+    return async (trx: Knex.Transaction, openTasks: TaskRow[]) => {
       const current = openTasks.find((t) => t.id === task.id) ?? (await findTask(trx, task.id));
       if (!current || current.status !== 'open') {
         throw new ConflictError(
@@ -174,17 +226,71 @@ export class Runner {
       if (current.assignee && current.assignee !== actor && !opts.overrideAssignee) {
         throw new ConflictError(`Task ${task.id} is claimed by ${current.assignee}`, { field: 'task', reason: `is claimed by ${current.assignee}`, assignee: current.assignee }, 'task_claimed');
       }
-    });
-    const completed: TaskRow = { ...task, status: 'completed', completed_at: row.updated_at, completed_by: actor, output: input };
-    return { task: completed, instance: row };
+    };
   }
 
   /** Fires a due timer row. Returns false when the row was gone (another process fired it) or not due. */
   async fire(timerId: string): Promise<boolean> {
     const timer = await findTimer(this.knex, timerId);
     if (!timer) return false;
-    const { result } = await this.step(timer.instance_id, 'scheduler', { kind: 'fire', timerId });
-    return Boolean(result.fired);
+    try {
+      const { result } = await this.step(timer.instance_id, 'scheduler', { kind: 'fire', timerId });
+      return Boolean(result.fired);
+    } catch (err) {
+      // The instance waits for an administrator: its timers wait with it.
+      if (err instanceof ConflictError && err.code === 'instance_incident') return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Runs the aborted step of an instance stopped by an incident again (an administrator's act, after a
+   * fix: a new version made current, the budget raised, a calendar year loaded, a variable corrected).
+   * An instance stopped at its start starts again on the current version of its process, with
+   * `corrections` merged into its variables; any other runs its aborted step again on its own version,
+   * the corrections assigned to its variables first. Answers the instance after the step; a step that is
+   * aborted again marks it again (409).
+   */
+  async retry(instanceId: string, actor: string, corrections: Record<string, unknown> = {}): Promise<InstanceRow> {
+    const first = await this.knex<InstanceRow>('process_instances').where({ id: instanceId }).first();
+    if (!first) throw new NotFoundError(`No process instance ${instanceId}`);
+    if (first.status !== 'running' || !first.incident_at || !first.incident_action) {
+      throw new ConflictError(`Process instance ${instanceId} is not stopped by an incident`, { field: 'instance', reason: 'has no incident to retry', status: first.status }, 'conflict');
+    }
+    const action = first.incident_action;
+    const retried = { type: 'instance.retried', actor, data: { incident: first.incident, action: action.kind, corrected: Object.keys(corrections) } };
+    if (action.kind === 'start') return this.retryStart(instanceId, actor, corrections, retried);
+    const step: StepAction =
+      action.kind === 'complete'
+        ? { kind: 'complete', taskId: action.taskId!, executionId: action.executionId!, elementId: action.elementId!, input: action.input ?? {}, sealedInput: action.sealedInput ?? null }
+        : action.kind === 'fire'
+          ? { kind: 'fire', timerId: action.timerId! }
+          : action.kind === 'message'
+            ? { kind: 'message', elementId: action.elementId!, payload: action.payload ?? {} }
+            : (action.step as StepAction);
+    const guard = step.kind === 'complete' ? this.completeGuard({ id: step.taskId }, action.actor, { overrideAssignee: true }) : undefined;
+    const toDefinitionId = step.kind === 'migrate' ? step.toDefinitionId : undefined;
+    return (await this.step(instanceId, action.actor, step, { guard, retried: { journal: [retried], corrections }, toDefinitionId })).row;
+  }
+
+  private async retryStart(instanceId: string, actor: string, corrections: Record<string, unknown>, retried: StepResult['journal'][number]): Promise<InstanceRow> {
+    let incident: StepIncident | undefined;
+    const { row, slot } = await this.knex.transaction(async (trx) => {
+      const locked = await lockInstance(trx, instanceId);
+      if (!locked || locked.status !== 'running' || !locked.incident_at || locked.state !== null) throw new ConflictError(`Process instance ${instanceId} is not stopped at its start`, { field: 'instance', reason: 'is not stopped at its start' }, 'conflict');
+      await this.opts.beforeStep?.(trx);
+      const definition = await this.definitions.current(locked.county_id, locked.process_key, trx);
+      const variables = { ...locked.variables, ...corrections };
+      const now = this.clock.now();
+      const row: InstanceRow = { ...locked, definition_id: definition.row.id, variables };
+      const out = await this.runStart(trx, row, definition, variables, actor, now, [retried]);
+      if (out.row.incident_at) incident = new StepIncident(out.row.incident!);
+      else await rebindDefinition(trx, instanceId, definition.row.id);
+      return out;
+    });
+    if (incident) throw incidentConflict({ id: instanceId, incident: incident.reason });
+    if (slot) this.cache.keep(row, slot);
+    return row;
   }
 
   /** Delivers a message to the element of an instance that waits for it. */
@@ -211,7 +317,7 @@ export class Runner {
       variables: outcome.variables,
       ...(outcome.kind === 'bpmnError' ? { errorCode: outcome.errorCode, errorMessage: outcome.errorMessage } : {}),
     };
-    const { row } = await this.step(task.instance_id, actor, action, async (trx) => {
+    const guard = async (trx: Knex.Transaction) => {
       const current = await findExternalTask(trx, task.id);
       if (!current || current.status !== 'open') {
         throw new ConflictError(`External task ${task.id} is ${current?.status ?? 'gone'}`, { field: 'externalTask', reason: `is ${current?.status ?? 'gone'}`, status: current?.status }, 'task_not_open');
@@ -221,8 +327,8 @@ export class Runner {
         const holder = current.worker_id && current.lock_expires_at && new Date(current.lock_expires_at).getTime() > now.getTime() ? `is locked by worker ${current.worker_id}` : 'is not locked by you (fetch and lock it first)';
         throw new ConflictError(`External task ${task.id} ${holder}`, { field: 'workerId', reason: holder, workerId: current.worker_id }, 'external_task_locked');
       }
-    });
-    return row;
+    };
+    return (await this.step(task.instance_id, actor, action, { guard })).row;
   }
 
   /**
@@ -231,15 +337,8 @@ export class Runner {
    */
   async migrate(instanceId: string, actor: string, toDefinitionId: string, mapping: Record<string, string>, migrationId?: string): Promise<InstanceRow> {
     const target = await this.definitions.get(toDefinitionId);
-    return (
-      await this.step(
-        instanceId,
-        actor,
-        { kind: 'migrate', fromDefinitionId: '', fromVersion: 0, toDefinitionId, toVersion: target.row.version, mapping, migrationId },
-        undefined,
-        toDefinitionId,
-      )
-    ).row;
+    const action: StepAction = { kind: 'migrate', fromDefinitionId: '', fromVersion: 0, toDefinitionId, toVersion: target.row.version, mapping, migrationId };
+    return (await this.step(instanceId, actor, action, { toDefinitionId })).row;
   }
 
   /** How many engines are kept in memory. */
@@ -252,16 +351,11 @@ export class Runner {
     this.cache.clear();
   }
 
-  /** One step on an existing instance: lock, read, drive, commit. */
-  private async step(
-    instanceId: string,
-    actor: string,
-    action: StepAction,
-    guard?: (trx: Knex.Transaction, openTasks: TaskRow[]) => Promise<void>,
-    /** A migration: the version the step runs the instance on. */
-    toDefinitionId?: string,
-  ): Promise<{ row: InstanceRow; result: StepResult }> {
+  /** One step on an existing instance: lock, read, drive, commit; an aborted step marks the instance instead. */
+  private async step(instanceId: string, actor: string, action: StepAction, opts: StepOptions = {}): Promise<{ row: InstanceRow; result: StepResult }> {
+    const { guard, retried, toDefinitionId } = opts;
     let slot: EngineSlot | undefined;
+    let incident: InstanceRow | undefined;
     const out = await this.knex
       .transaction(async (trx) => {
         const row = await lockInstance(trx, instanceId);
@@ -272,6 +366,7 @@ export class Runner {
         const [openTasks, timerRows, openExternalTasks] = await Promise.all([openTasksOf(trx, row.id), timersOf(trx, row.id), openExternalTasksOf(trx, row.id)]);
         await guard?.(trx, openTasks);
         if (row.status !== 'running') throw new ConflictError(`Process instance ${instanceId} is ${row.status}`, { field: 'instance', reason: `is ${row.status}`, status: row.status }, 'instance_not_running');
+        if (row.incident_at && !retried) throw incidentConflict(row);
         if (action.kind === 'migrate') {
           if (row.definition_id === toDefinitionId) throw new ConflictError(`Process instance ${instanceId} runs this version already`, { field: 'instance', reason: 'runs this version already' }, 'conflict');
           const from = await this.definitions.get(row.definition_id, trx);
@@ -284,8 +379,17 @@ export class Runner {
         const current = kept && kept.revision === row.revision ? kept : undefined;
         if (kept && !current) kept.stop();
         const input: StepInput = { ...this.inputOf(row, definition, actor, now), openTasks, timerRows, openExternalTasks };
-        const driven = await this.driveStep(trx, input, action, current);
+        let driven: { result: StepResult; slot: EngineSlot };
+        try {
+          driven = await this.driveStep(trx, input, action, current, retried?.corrections);
+        } catch (err) {
+          if (!(err instanceof StepIncident)) throw err;
+          await this.recordIncident(trx, row, err.reason, incidentAction(action, actor), now);
+          incident = { ...row, incident: err.reason };
+          return undefined;
+        }
         slot = driven.slot;
+        if (retried) driven.result.journal.unshift(...retried.journal);
         const committed = await commit(trx, row, driven.result, { actor, now, services: this.services });
         return { row: committed, result: driven.result };
       })
@@ -293,6 +397,7 @@ export class Runner {
         slot?.stop();
         throw err;
       });
+    if (incident || !out) throw incidentConflict(incident!);
     this.cache.keep(out.row, slot!);
     this.opts.afterCommit?.(out.result);
     if (out.result.rejection) throw out.result.rejection;
@@ -303,10 +408,10 @@ export class Runner {
    * Drives the step; when it reaches a service that must read the database first, reads it in the
    * step's transaction and drives the step again from the stored state (the kept engine has moved on).
    */
-  private async driveStep(trx: Knex.Transaction, input: StepInput, action: StepAction, kept?: EngineSlot) {
+  private async driveStep(trx: Knex.Transaction, input: StepInput, action: StepAction, kept?: EngineSlot, corrections?: Record<string, unknown>) {
     for (let round = 0; ; round++) {
       try {
-        return await drive(input, action, this.deps(), kept);
+        return await drive(input, action, this.deps(), kept, corrections);
       } catch (err) {
         if (!(err instanceof NeedsPreparation) || round >= 20) throw err;
         const data = await this.services.get(err.service)!.prepare!(trx, err.call);
@@ -316,11 +421,36 @@ export class Runner {
     }
   }
 
+  /** Marks the instance and journals why, in the transaction of the aborted step. */
+  private async recordIncident(trx: Knex.Transaction, row: InstanceRow, reason: string, action: IncidentAction, now: Date): Promise<void> {
+    await markIncident(trx, row.id, row.revision, { reason, at: now, action });
+    await appendJournal(trx, [
+      { instanceId: row.id, countyId: row.county_id, revision: row.revision, type: 'instance.incident', actor: action.actor, data: { reason, action: action.kind, ...(action.taskId ? { taskId: action.taskId } : {}) }, at: now },
+    ]);
+  }
+
   private inputOf(row: InstanceRow, definition: StepInput['definition'], actor: string, now: Date): Omit<StepInput, 'openTasks' | 'timerRows'> {
     return { instanceId: row.id, countyId: row.county_id, businessKey: row.business_key, revision: row.revision, state: row.state, definition, actor, now };
   }
 
   private deps() {
-    return { services: this.services, deadlines: this.deadlines };
+    return { services: this.services, deadlines: this.deadlines, budget: this.opts.budget ?? DEFAULT_BUDGET };
+  }
+}
+
+/** What a retry runs again (the input of a completion is the masked one the step had, with its sealed original). */
+function incidentAction(action: StepAction, actor: string): IncidentAction {
+  switch (action.kind) {
+    case 'start':
+      return { kind: 'start', actor };
+    case 'complete':
+      return { kind: 'complete', actor, taskId: action.taskId, executionId: action.executionId, elementId: action.elementId, input: action.input, sealedInput: action.sealedInput ?? null };
+    case 'fire':
+      return { kind: 'fire', actor, timerId: action.timerId };
+    case 'message':
+      return { kind: 'message', actor, elementId: action.elementId, payload: action.payload };
+    case 'external':
+    case 'migrate':
+      return { kind: action.kind, actor, step: action };
   }
 }

@@ -25,8 +25,9 @@ export async function insertTasks(trx: Db, tasks: NewTask[]): Promise<void> {
     .ignore();
 }
 
-export async function markCompleted(trx: Db, id: string, by: { actor: string; at: Date; output: Record<string, unknown> }): Promise<void> {
-  await trx('tasks').where({ id }).update({ status: 'completed', completed_at: by.at, completed_by: by.actor, output: JSON.stringify(by.output) });
+/** `sealedOutput`: the encrypted original of `output` when personal data was masked in it (opaque here). */
+export async function markCompleted(trx: Db, id: string, by: { actor: string; at: Date; output: Record<string, unknown>; sealedOutput?: string | null }): Promise<void> {
+  await trx('tasks').where({ id }).update({ status: 'completed', completed_at: by.at, completed_by: by.actor, output: JSON.stringify(by.output), output_enc: by.sealedOutput ?? null });
 }
 
 export async function markCancelled(trx: Db, instanceId: string, ids: string[], at: Date): Promise<void> {

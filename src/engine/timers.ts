@@ -83,6 +83,8 @@ export class TimerJob {
           .select('id')
           .where('due_at', '<=', now)
           .andWhere((q) => q.whereNull('locked_until').orWhere('locked_until', '<', wall))
+          // An instance stopped by an incident waits for an administrator, its timers with it.
+          .whereNotExists((q) => q.select(this.knex.raw('1')).from('process_instances as i').whereRaw('i.id = timers.instance_id').whereNotNull('i.incident_at'))
           .orderBy('due_at')
           .limit(limit)
           .forUpdate()

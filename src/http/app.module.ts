@@ -3,7 +3,7 @@
  * by their classes, the guard and the error filter.
  */
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { Users } from '../auth/users';
 import { CalendarService } from '../calendar/calendar.service';
 import { CaseService } from '../cases/cases.service';
@@ -36,6 +36,7 @@ import { EvaluationsController } from './evaluations.controller';
 import { ErrorFilter } from './error.filter';
 import { AuthGuard } from './guard';
 import { HealthController } from './health.controller';
+import { InputPipe } from './input.pipe';
 import { InstancesController } from './instances.controller';
 import { MigrationsController } from './migrations.controller';
 import { OutboxController } from './outbox.controller';
@@ -117,6 +118,7 @@ export class AppModule {
         { provide: UI_DIR, useValue: core.config.uiDir },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
+        { provide: APP_PIPE, useClass: InputPipe },
       ],
     };
   }

@@ -6,7 +6,7 @@ import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { User } from '../auth/access';
 import { CalendarService } from '../calendar/calendar.service';
-import { CurrentUser, Roles } from './guard';
+import { Act, CurrentUser } from './guard';
 
 @ApiTags('calendars')
 @ApiBearerAuth()
@@ -15,10 +15,10 @@ export class CalendarsController {
   constructor(private readonly calendars: CalendarService) {}
 
   @Put('calendars/:scope/:year')
-  @Roles('admin', 'process-admin')
+  @Act('calendar.load')
   @ApiOperation({
     summary:
-      'Load or correct a calendar year (role admin or process-admin): {holidays: [{date, name}], workdays: [{date, name}], source, level: official|press|secondary, note?}. ' +
+      'Load or correct a calendar year (national: installation administrators; a regional scope: admin or process-admin of every county using it): {holidays: [{date, name}], workdays: [{date, name}], source, level: official|press|secondary, note?}. ' +
       'Writes a new version (400 naming the field when invalid) and recomputes every pending deadline that has not passed in the counties using the scope.',
   })
   load(@CurrentUser() user: User, @Param('scope') scope: string, @Param('year') year: string, @Body() body: unknown) {

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ClockService } from '../workflow/clock.service';
-import { Roles } from './guard';
+import { Act } from './guard';
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -15,8 +15,8 @@ export class ClockController {
   }
 
   @Put()
-  @Roles('admin')
-  @ApiOperation({ summary: 'Set simulated time {now: ISO instant} (CLOCK_CONTROL=true only) and fire every timer due then' })
+  @Act('clock.set')
+  @ApiOperation({ summary: 'Set simulated time (installation administrators only) {now: ISO instant} (CLOCK_CONTROL=true only) and fire every timer due then' })
   set(@Body() body: { now?: unknown }) {
     return this.clock.set(body?.now);
   }

@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DefaultRatings } from '../intake/default-ratings';
-import { Roles } from './guard';
+import { Act } from './guard';
 
 @ApiTags('intake')
 @ApiBearerAuth()
@@ -11,7 +11,7 @@ export class DefaultRatingsController {
 
   @Post('run')
   @HttpCode(200)
-  @Roles('admin')
+  @Act('defaults.run')
   @ApiOperation({ summary: 'Apply the 7-day default ratings due now (the scheduler does this on its own every few seconds)' })
   run() {
     return this.defaults.run();

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../auth/access';
@@ -6,7 +6,7 @@ import { ValidationError } from '../errors';
 import type { FormSchema } from '../tenants';
 import { DeploymentService } from '../workflow/deployments.service';
 import { parseMapping } from '../workflow/migrations.service';
-import { CurrentUser, Roles } from './guard';
+import { Act, CurrentUser } from './guard';
 import { boolParam, strParam } from './params';
 
 @ApiTags('definitions')
@@ -16,9 +16,11 @@ export class DefinitionsController {
   constructor(private readonly deployments: DeploymentService) {}
 
   @Get('definitions')
-  @ApiOperation({ summary: 'Deployed process definitions (latest version of each, or all versions with versions=all)' })
+  @ApiOperation({ summary: 'Deployed process definitions: the current version of each (what new instances start), or every version with versions=all (each flagged current)' })
   async list(@CurrentUser() user: User, @Query() q: Record<string, string>) {
-    const items = await this.deployments.list(user, { countyId: strParam(q.county, 'county', 64), processKey: strParam(q.processKey, 'processKey'), allVersions: q.versions === 'all' });
+    const versions = strParam(q.versions, 'versions', 10);
+    if (versions !== undefined && versions !== 'all' && versions !== 'current') throw new ValidationError('versions must be all or current', { field: 'versions', reason: 'must be all or current' });
+    const items = await this.deployments.list(user, { countyId: strParam(q.county, 'county', 64), processKey: strParam(q.processKey, 'processKey', 128), allVersions: versions === 'all' });
     return { items };
   }
 
@@ -30,17 +32,24 @@ export class DefinitionsController {
 
   @Post('counties/:county/deployments')
   @HttpCode(201)
-  @Roles('process-admin')
+  @Act('definition.deploy')
   @ApiOperation({
     summary:
-      'Deploy a diagram for a county: application/xml body, multipart (a .bpmn file, form .json files, fields migration and keepStranded), or JSON {xml, fileName, forms, migration, keepStranded}. Running instances move to the new version; ?dryRun=true answers what would be refused and what would happen to them, writing nothing',
+      'Deploy a diagram for a county: application/xml body, multipart (a .bpmn file, form .json files, fields migration and keepStranded), or JSON {xml, fileName, forms, migration, keepStranded}. 422 naming each element refused (bounds: see README). Running instances move to new content; the content of an earlier version makes that version current again (created: false, current: true); ?dryRun=true answers what would be refused and what would happen, writing nothing',
   })
   async deploy(@CurrentUser() user: User, @Param('county') county: string, @Query() q: Record<string, string>, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const { xml, fileName, forms, migration, keepStranded } = await readDiagram(req);
     const dryRun = boolParam(q.dryRun, 'dryRun');
     const r = await this.deployments.deployAs(user, county, xml, fileName, forms, { dryRun, mapping: parseMapping(migration), keepStranded });
     if (dryRun) reply.status(200);
-    return { ...r.definition, created: r.created, ...(r.dryRun ? { dryRun: true } : {}), ...(r.instances ? { instances: r.instances } : {}), ...(r.migration ? { migration: r.migration } : {}) };
+    return { ...r.definition, created: r.created, current: r.current, ...(r.dryRun ? { dryRun: true } : {}), ...(r.instances ? { instances: r.instances } : {}), ...(r.migration ? { migration: r.migration } : {}) };
+  }
+
+  @Put('counties/:county/processes/:processKey/current')
+  @Act('definition.make-current')
+  @ApiOperation({ summary: 'Make a deployed version current again {version}: new instances start it (running ones stay on theirs); recorded with who and when' })
+  makeCurrent(@CurrentUser() user: User, @Param('county') county: string, @Param('processKey') processKey: string, @Body() body: unknown) {
+    return this.deployments.makeCurrent(user, county, processKey, body);
   }
 }
 
@@ -59,6 +68,7 @@ async function readDiagram(req: FastifyRequest): Promise<{ xml: string; fileName
         continue;
       }
       const text = (await part.toBuffer()).toString('utf8');
+      if (typeof part.filename !== 'string' || part.filename.length > 200) throw new ValidationError('every uploaded file needs a name of at most 200 characters', { field: 'file', reason: 'has no usable file name' });
       if (/\.json$/i.test(part.filename)) {
         try {
           forms[part.filename.replace(/\.json$/i, '')] = JSON.parse(text);

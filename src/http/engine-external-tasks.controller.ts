@@ -49,8 +49,10 @@ export class EngineExternalTasksController implements OnModuleDestroy {
   @Get(':id/errorDetails')
   @Roles('worker', 'process-admin')
   async errorDetails(@CurrentUser() user: User, @Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    // Text only once found: an error answers JSON like every other.
+    const details = await this.externalTasks.errorDetails(user, id);
     reply.type('text/plain; charset=utf-8');
-    return this.externalTasks.errorDetails(user, id);
+    return details;
   }
 
   @Post(':id/complete')

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { User } from '../auth/access';
 import { OutboxService } from '../notifications/outbox.service';
-import { CurrentUser, Roles } from './guard';
+import { Act, CurrentUser } from './guard';
 import { pageParams, strParam } from './params';
 
 @ApiTags('admin')
@@ -12,7 +12,7 @@ export class OutboxController {
   constructor(private readonly outbox: OutboxService) {}
 
   @Get()
-  @Roles('admin')
+  @Act('outbox.read')
   @ApiOperation({ summary: 'Notifications waiting, delivered or dead, newest first, each with its instance and business key (the case); filters status, instanceId, businessKey' })
   list(@CurrentUser() user: User, @Query() q: Record<string, string>) {
     return this.outbox.list(user, {

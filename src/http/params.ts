@@ -1,11 +1,12 @@
 /** Query-string and path parameters: each answers 400 naming the parameter when it is not what it should be. */
 import { parseDayOrInstant } from '../calendar/civil-date';
 import { ValidationError } from '../errors';
+import { MAX_OFFSET } from '../paging';
 
-export function intParam(value: unknown, name: string): number | undefined {
+export function intParam(value: unknown, name: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined || value === '') return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new ValidationError(`${name} must be a whole number ≥ 0`, { field: name, reason: 'must be a whole number ≥ 0' });
+  const n = typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0 || n > max) throw new ValidationError(`${name} must be a whole number from 0 to ${max}`, { field: name, reason: `must be a whole number from 0 to ${max}` });
   return n;
 }
 
@@ -19,6 +20,8 @@ export function boolParam(value: unknown, name: string): boolean | undefined {
 export function strParam(value: unknown, name: string, max = 200): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string' || value.length > max) throw new ValidationError(`${name} must be a text of at most ${max} characters`, { field: name, reason: `must be a text of at most ${max} characters` });
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw new ValidationError(`${name} contains control characters`, { field: name, reason: 'contains control characters' });
   return value;
 }
 
@@ -33,5 +36,5 @@ export function dateParam(value: unknown, name: string, end = false): Date | und
 
 /** `limit` and `offset` of a list. */
 export function pageParams(q: Record<string, unknown>): { limit?: number; offset?: number } {
-  return { limit: intParam(q.limit, 'limit'), offset: intParam(q.offset, 'offset') };
+  return { limit: intParam(q.limit, 'limit', 10_000), offset: intParam(q.offset, 'offset', MAX_OFFSET) };
 }

@@ -27,19 +27,21 @@ export class TasksController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One task with its form and the variables the form needs' })
-  get(@CurrentUser() user: User, @Param('id') id: string) {
-    return this.tasks.get(user, id);
+  @ApiOperation({ summary: 'One task with its form, the variables the form needs, and its completion input (personal data masked; reveal=true shows it in clear to a pii-reader, audited)' })
+  get(@CurrentUser() user: User, @Param('id') id: string, @Query('reveal') reveal?: string) {
+    return this.tasks.get(user, id, boolParam(reveal, 'reveal') ?? false);
   }
 
   @Post(':id/claim')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Claim (those who may act on the task); 409 when someone else holds it; the holder claiming again changes nothing' })
   claim(@CurrentUser() user: User, @Param('id') id: string) {
     return this.tasks.claim(user, id);
   }
 
   @Post(':id/unclaim')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Release a claim (the holder, or an administrator)' })
   unclaim(@CurrentUser() user: User, @Param('id') id: string) {
     return this.tasks.unclaim(user, id);
   }
@@ -52,12 +54,14 @@ export class TasksController {
   }
 
   @Get(':id/comments')
-  comments(@CurrentUser() user: User, @Param('id') id: string) {
-    return this.tasks.comments(user, id);
+  @ApiOperation({ summary: 'Comments of a task (personal data masked; reveal=true for a pii-reader, audited)' })
+  comments(@CurrentUser() user: User, @Param('id') id: string, @Query('reveal') reveal?: string) {
+    return this.tasks.comments(user, id, boolParam(reveal, 'reveal') ?? false);
   }
 
   @Post(':id/comments')
   @HttpCode(201)
+  @ApiOperation({ summary: 'Comment {body} (those who may act on the task); phone and ID numbers in it are masked, the original kept encrypted' })
   addComment(@CurrentUser() user: User, @Param('id') id: string, @Body() body: { body?: unknown }) {
     return this.tasks.addComment(user, id, body?.body);
   }

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { User, countyFor } from '../auth/access';
+import { User, countyAllowing } from '../auth/access';
 import { iso } from '../calendar/civil-date';
 import { CaseStarter, processKeyFor } from '../cases/case-start';
 import type { Clock } from '../clock';
@@ -32,7 +32,7 @@ export class ComplaintService {
 
   /** Registers an on-site complaint and starts the county's on-site diagram. Idempotent on senderId when given. */
   async complain(user: User, countyId: string, body: unknown): Promise<{ receipt: ReturnType<typeof complaintReceipt>; replayed: boolean }> {
-    const tenant = countyFor(this.tenants, user, countyId, 'staff', 'intake');
+    const tenant = countyAllowing(this.tenants, user, countyId, 'intake.send');
     const now = this.clock.now();
     const checked = checkComplaint(body, now);
     if (!checked.ok) throw invalid('complaint', checked.errors);
@@ -75,7 +75,7 @@ export class ComplaintService {
       level: c.level,
       channel: 'on-site',
       options: c.options,
-      ...freeTextColumns(this.pii, id, c.description, c.otherText),
+      ...freeTextColumns(this.pii, id, c.description, c.otherText, [c.complainant.name]),
       ...personColumns(this.pii, 'complainant', id, c.complainant),
       occurred_at: c.occurredAt,
       received_at: now,

@@ -18,7 +18,7 @@
  * the others wait for it and then answer with what it stored.
  */
 import type { Knex } from 'knex';
-import { User, countyFor } from '../auth/access';
+import { User, countyAllowing } from '../auth/access';
 import { iso } from '../calendar/civil-date';
 import { CaseStarter, processKeyFor } from '../cases/case-start';
 import { CHANNELS, LEVEL_NAMES, OPTIONS, isBad, optionCategory } from '../cases/catalogue';
@@ -34,7 +34,6 @@ import type { Tenant, TenantRegistry } from '../tenants';
 import { RowAnswer, assertBatchSize, invalid, refusal, summarise } from './batch';
 import { EvaluationInput, checkEvaluation } from './validate';
 
-export const INTAKE_ROLES = ['intake', 'staff'];
 
 /** A stored rating as the sender is told about it; the same rating sent again gets exactly this. */
 export interface EvaluationReceipt {
@@ -150,7 +149,7 @@ export class EvaluationService {
 
   /** POST one rating: 201 with the receipt (also for the same rating sent again), or an error. */
   async receiveOne(user: User, countyId: string, body: unknown): Promise<{ receipt: EvaluationReceipt; replayed: boolean }> {
-    const tenant = countyFor(this.tenants, user, countyId, ...INTAKE_ROLES);
+    const tenant = countyAllowing(this.tenants, user, countyId, 'intake.send');
     const now = this.clock.now();
     const checked = checkEvaluation(body, now);
     if (!checked.ok) throw invalid('rating', checked.errors);
@@ -161,7 +160,7 @@ export class EvaluationService {
 
   /** POST an array: every row answered, good rows stored whatever happens to the others. */
   async receiveBatch(user: User, countyId: string, rows: unknown[]) {
-    const tenant = countyFor(this.tenants, user, countyId, ...INTAKE_ROLES);
+    const tenant = countyAllowing(this.tenants, user, countyId, 'intake.send');
     assertBatchSize(rows.length);
     const now = this.clock.now();
     const answers: RowAnswer[] = new Array(rows.length);
@@ -196,7 +195,7 @@ export class EvaluationService {
         level: input.level,
         channel: input.channel,
         options: input.options,
-        ...freeTextColumns(this.pii, id, input.comment, input.otherText),
+        ...freeTextColumns(this.pii, id, input.comment, input.otherText, [input.evaluator?.name]),
         ...personColumns(this.pii, 'evaluator', id, input.evaluator),
         rated_at: input.ratedAt,
         received_at: now,
@@ -374,7 +373,7 @@ export class EvaluationService {
   // Reading
 
   async list(user: User, countyId: string, f: { caseNo?: string; level?: number; bad?: boolean; isDefault?: boolean; channel?: string; current?: boolean; from?: Date; to?: Date; limit?: number; offset?: number }) {
-    countyFor(this.tenants, user, countyId);
+    countyAllowing(this.tenants, user, countyId);
     const { limit, offset } = page(f.limit, f.offset);
     const q = this.knex('evaluations').where({ county_id: countyId });
     if (f.caseNo) q.where('case_no', f.caseNo);
@@ -391,7 +390,7 @@ export class EvaluationService {
   }
 
   async get(user: User, countyId: string, id: string, reveal = false) {
-    countyFor(this.tenants, user, countyId);
+    countyAllowing(this.tenants, user, countyId);
     if (reveal) assertMayReveal(user);
     const row: EvaluationRow | undefined = isUuid(id) ? await this.knex('evaluations').where({ id, county_id: countyId }).first() : undefined;
     if (!row) throw new NotFoundError(`No rating ${id} in ${countyId}`);

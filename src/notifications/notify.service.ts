@@ -5,6 +5,7 @@
  * (optional). It writes one outbox row in the step's transaction; the dispatcher delivers it afterwards.
  */
 import type { ServiceDefinition } from '../engine/services';
+import { maskIdentities } from '../privacy/identity';
 import type { TemplateStore } from './templates';
 
 export function notifyService(templates: TemplateStore): ServiceDefinition {
@@ -14,7 +15,11 @@ export function notifyService(templates: TemplateStore): ServiceDefinition {
     requiredProperties: ['template', 'to'],
     lint(properties, countyId) {
       const t = properties.template;
-      if (t && !t.includes('${') && !templates.resolve(countyId, t)) return [`template "${t}" not found in templates/${countyId}/ or templates/common/`];
+      // The template is chosen by the diagram, never by a variable: a name taken from outside could not be checked here.
+      if (t && t.includes('${')) return [`template "${t.slice(0, 80)}" must be the name of a template, not an expression`];
+      if (t && !templates.resolve(countyId, t)) return [`template "${t.slice(0, 80)}" not found in templates/${countyId}/ or templates/common/`];
+      const topic = properties.topic;
+      if (topic && (topic.length > 100 || topic.includes('${'))) return [`topic must be a name of at most 100 characters, not an expression`];
       return [];
     },
     run(call) {
@@ -30,9 +35,10 @@ export function notifyService(templates: TemplateStore): ServiceDefinition {
         .map((s) => s.trim())
         .filter(Boolean);
       call.enqueue({
-        topic: call.properties.topic || template,
+        topic: (call.properties.topic || template).slice(0, 100),
         recipients,
-        body,
+        // Variables are masked when they enter an instance; the text is masked once more, whatever the template quotes.
+        body: maskIdentities(body),
         payload: { template, businessKey: call.businessKey, elementId: call.elementId },
       });
     },

@@ -1,6 +1,6 @@
 /** Personal data in and out of rows: encrypted columns and masks in, masked (or revealed) views out. */
 import type { PiiCipher } from './cipher';
-import { maskId, maskName, maskPhone, redactText } from './identity';
+import { maskId, maskIdentities, maskName, maskPhone } from './identity';
 
 /** An evaluator or complainant as the intake checked them. */
 export interface Person {
@@ -33,10 +33,19 @@ export function personColumns(pii: PiiCipher, prefix: PersonPrefix, rowId: strin
   };
 }
 
-/** comment and other_text with phone and ID numbers masked; the originals encrypted when that changed them. */
-export function freeTextColumns(pii: PiiCipher, rowId: string, comment: string | null, otherText: string | null): { comment: string | null; other_text: string | null; free_text_enc: string | null } {
-  const c = comment === null ? null : redactText(comment);
-  const o = otherText === null ? null : redactText(otherText);
+/**
+ * comment and other_text with phone and ID numbers (in any spelling) and the names of the people
+ * concerned masked; the originals encrypted when that changed them.
+ */
+export function freeTextColumns(
+  pii: PiiCipher,
+  rowId: string,
+  comment: string | null,
+  otherText: string | null,
+  names: Array<string | null | undefined> = [],
+): { comment: string | null; other_text: string | null; free_text_enc: string | null } {
+  const c = comment === null ? null : maskIdentities(comment, names);
+  const o = otherText === null ? null : maskIdentities(otherText, names);
   const changed = c !== comment || o !== otherText;
   return { comment: c, other_text: o, free_text_enc: changed ? pii.encrypt(JSON.stringify({ comment, otherText }), `text:${rowId}`) : null };
 }

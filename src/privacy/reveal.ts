@@ -6,17 +6,16 @@
  * holds the values. This module is the only writer of pii_reveals.
  */
 import type { Knex } from 'knex';
-import type { User } from '../auth/access';
+import { PII_READER, User, assertMay } from '../auth/access';
 import { appendJournal, currentRevision } from '../db/journal';
-import { ForbiddenError } from '../errors';
 
-export const PII_READER = 'pii-reader';
+export { PII_READER };
 
 /** Who resolves the evaluator's phone when a notification is delivered. */
 export const DISPATCHER_ACTOR = 'system:notification-dispatcher';
 
-export function assertMayReveal(user: User): void {
-  if (!user.roles.includes(PII_READER)) throw new ForbiddenError(`Showing personal data in clear needs the role ${PII_READER}`);
+export function assertMayReveal(user: User, countyId?: string): void {
+  assertMay(user, 'pii.reveal', countyId);
 }
 
 export interface Reveal {
@@ -25,6 +24,7 @@ export interface Reveal {
   actor: string;
   evaluationId?: string | null;
   caseId?: string | null;
+  taskId?: string | null;
   /** With an instance, the reveal is also written into its history. */
   instanceId?: string | null;
   fields: string[];
@@ -34,7 +34,15 @@ export interface Reveal {
 export async function recordReveal(knex: Knex, r: Reveal): Promise<void> {
   if (!r.fields.length) return;
   await knex.transaction(async (trx) => {
-    await trx('pii_reveals').insert({ county_id: r.countyId, user_id: r.actor, evaluation_id: r.evaluationId ?? null, case_id: r.caseId ?? null, fields: JSON.stringify(r.fields), at: r.at });
+    await trx('pii_reveals').insert({
+      county_id: r.countyId,
+      user_id: r.actor,
+      evaluation_id: r.evaluationId ?? null,
+      case_id: r.caseId ?? null,
+      task_id: r.taskId ?? null,
+      fields: JSON.stringify(r.fields),
+      at: r.at,
+    });
     if (r.instanceId) {
       await appendJournal(trx, [
         {
@@ -43,7 +51,7 @@ export async function recordReveal(knex: Knex, r: Reveal): Promise<void> {
           revision: await currentRevision(trx, r.instanceId),
           type: 'pii.revealed',
           actor: r.actor,
-          data: { evaluationId: r.evaluationId ?? null, caseId: r.caseId ?? null, fields: r.fields },
+          data: { evaluationId: r.evaluationId ?? null, caseId: r.caseId ?? null, ...(r.taskId ? { taskId: r.taskId } : {}), fields: r.fields },
           at: r.at,
         },
       ]);

@@ -3,6 +3,12 @@
  * step (src/engine/runner.ts); claiming, unclaiming and commenting change the task row (or add a
  * comment) and write their journal row in the same transaction. This module is the only writer of
  * task_comments.
+ *
+ * Only those who may act on a task (src/auth/access.ts mayActOnTask) claim, unclaim, complete or comment
+ * on it; a repeated claim by its holder changes nothing. What staff type is free text: phone and ID
+ * numbers in it (and the whole value of a form field marked "x-personal": "name" | "phone" | "idNumber")
+ * are masked before anything is stored, stepped, journaled or sent; the original is kept encrypted beside
+ * it (tasks.output_enc, task_comments.body_enc) and shown only to a pii-reader, audited.
  */
 import Ajv, { ErrorObject } from 'ajv';
 import type { Knex } from 'knex';
@@ -16,6 +22,10 @@ import * as taskRows from '../engine/tasks';
 import { ConflictError, FieldError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import { isUuid } from '../ids';
 import { page } from '../paging';
+import type { PiiCipher } from '../privacy/cipher';
+import { maskFound, findIdentities, maskId, maskIdentities, maskName } from '../privacy/identity';
+import { assertMayReveal, recordReveal } from '../privacy/reveal';
+import { checkVariables } from './variables';
 
 export interface TaskFilter {
   county?: string;
@@ -65,10 +75,14 @@ export class TaskService {
     private readonly runner: Runner,
     private readonly clock: Clock,
     private readonly definitions: DefinitionStore,
+    private readonly pii: PiiCipher,
   ) {}
 
   async list(user: User, f: TaskFilter): Promise<{ items: TaskView[]; total: number; limit: number; offset: number }> {
     const { limit, offset } = page(f.limit, f.offset);
+    if (f.instanceId !== undefined && !isUuid(f.instanceId)) throw new ValidationError('instanceId must be the id of a process instance (a UUID)', { field: 'instanceId', reason: 'is not a UUID' });
+    if (f.status !== undefined && !['open', 'completed', 'cancelled'].includes(f.status)) throw new ValidationError('status must be open, completed or cancelled', { field: 'status', reason: 'must be open, completed or cancelled' });
+    if (f.county) assertCounty(user, f.county);
     const q = this.knex('tasks as t').join('process_instances as i', 'i.id', 't.instance_id');
     const counties = visibleCounties(user);
     if (counties !== '*') q.whereIn('t.county_id', counties);
@@ -93,20 +107,27 @@ export class TaskService {
     return { items: rows.map((r) => this.view(r)), total: Number(count), limit, offset };
   }
 
-  async get(user: User, id: string): Promise<TaskView & { variables: Record<string, unknown>; form: unknown }> {
+  async get(user: User, id: string, reveal = false): Promise<TaskView & { variables: Record<string, unknown>; form: unknown; output: Record<string, unknown> | null }> {
     const row = await this.load(user, id);
+    if (reveal) assertMayReveal(user, row.county_id);
     const instance = await this.knex<InstanceRow>('process_instances').where({ id: row.instance_id }).first();
     const schema = row.form_key ? await this.formSchema(row.definition_id, row.form_key) : undefined;
     const vars = instance?.variables ?? {};
     const fields = schema?.properties ? Object.keys(schema.properties) : undefined;
     const variables = fields ? Object.fromEntries(Object.entries(vars).filter(([k]) => fields.includes(k) || k.startsWith('case'))) : vars;
-    return { ...this.view(row), variables, form: schema ?? null };
+    const out = { ...this.view(row), variables, form: schema ?? null, output: row.output ?? null };
+    if (!reveal) return out;
+    const clear = row.output_enc ? (JSON.parse(this.pii.decrypt(row.output_enc, sealContext('task', row.id))) as Record<string, unknown>) : null;
+    if (clear) await recordReveal(this.knex, { countyId: row.county_id, actor: user.id, taskId: row.id, instanceId: row.instance_id, fields: ['task.output'], at: this.clock.now() });
+    return { ...out, ...(clear ? { output: clear } : {}), revealed: clear ? ['task.output'] : [] } as typeof out;
   }
 
   async claim(user: User, id: string): Promise<TaskView> {
     const row = await this.load(user, id);
     this.assertMayAct(user, row);
     if (row.status !== 'open') throw new ConflictError(`Task ${id} is ${row.status}`, { field: 'task', reason: `is ${row.status}`, status: row.status }, 'task_not_open');
+    // The holder claiming again: nothing changes, nothing is journaled.
+    if (row.assignee === user.id) return this.view(row);
     const now = this.clock.now();
     await this.knex.transaction(async (trx) => {
       if (!(await taskRows.claim(trx, id, user.id, now))) {
@@ -133,10 +154,13 @@ export class TaskService {
 
   async unclaim(user: User, id: string): Promise<TaskView> {
     const row = await this.load(user, id);
+    this.assertMayAct(user, row);
     if (row.status !== 'open') throw new ConflictError(`Task ${id} is ${row.status}`, { field: 'task', reason: `is ${row.status}`, status: row.status }, 'task_not_open');
     if (row.assignee && row.assignee !== user.id && !isAdmin(user)) {
       throw new ConflictError(`Task ${id} is claimed by ${row.assignee}`, { field: 'task', reason: `is claimed by ${row.assignee}`, assignee: row.assignee }, 'task_claimed');
     }
+    // Nobody holds it: nothing to release, nothing journaled.
+    if (!row.assignee) return this.view(row);
     await this.knex.transaction(async (trx) => {
       await taskRows.unclaim(trx, id);
       await this.journal(trx, row, 'task.unclaimed', user.id, { taskId: id });
@@ -156,28 +180,62 @@ export class TaskService {
       throw new ConflictError(`Task ${id} is claimed by ${row.assignee}`, { field: 'task', reason: `is claimed by ${row.assignee}`, assignee: row.assignee }, 'task_claimed');
     }
     if (row.form_key) await this.validateForm(row.definition_id, row.form_key, variables as Record<string, unknown>);
-    const { task } = await this.runner.complete(row, user.id, variables as Record<string, unknown>, { overrideAssignee: isAdmin(user) });
+    // Bounded and masked after the form saw the original (its lengths are the lengths people typed).
+    const checked = checkVariables(variables, 'variables');
+    const masked = row.form_key ? await this.maskPersonalFields(row.definition_id, row.form_key, checked.masked) : { value: checked.masked, changed: false };
+    const sealed = checked.changed || masked.changed ? this.pii.encrypt(JSON.stringify(checked.clear), sealContext('task', row.id)) : null;
+    const { task } = await this.runner.complete(row, user.id, masked.value, { overrideAssignee: isAdmin(user), sealedInput: sealed });
     return this.view({ ...row, ...task });
   }
 
-  async comments(user: User, id: string) {
-    await this.load(user, id);
-    return this.knex('task_comments').where({ task_id: id }).orderBy('id').select('id', 'author', 'body', 'created_at as createdAt');
+  async comments(user: User, id: string, reveal = false) {
+    const row = await this.load(user, id);
+    if (reveal) assertMayReveal(user, row.county_id);
+    const rows: Array<{ id: string | number; author: string; body: string; body_enc: string | null; created_at: Date }> = await this.knex('task_comments').where({ task_id: id }).orderBy('id');
+    const clear = reveal && rows.some((c) => c.body_enc);
+    if (clear) await recordReveal(this.knex, { countyId: row.county_id, actor: user.id, taskId: row.id, instanceId: row.instance_id, fields: ['task.comments'], at: this.clock.now() });
+    return rows.map((c) => ({ id: Number(c.id), author: c.author, body: reveal && c.body_enc ? this.pii.decrypt(c.body_enc, sealContext('comment', `${row.id}:${c.author}`)) : c.body, createdAt: c.created_at }));
   }
 
   async addComment(user: User, id: string, body: unknown) {
     const row = await this.load(user, id);
+    this.assertMayAct(user, row);
     if (typeof body !== 'string' || !body.trim()) throw new ValidationError('body must be a non-empty text', { field: 'body', reason: 'must be a non-empty text' });
     if (body.length > 4000) throw new ValidationError('body must be at most 4000 characters', { field: 'body', reason: 'is longer than 4000 characters' });
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(body)) throw new ValidationError('body contains control characters', { field: 'body', reason: 'contains control characters' });
     const now = this.clock.now();
+    const masked = maskIdentities(body);
+    const sealed = masked !== body ? this.pii.encrypt(body, sealContext('comment', `${row.id}:${user.id}`)) : null;
     return this.knex.transaction(async (trx) => {
-      const [c] = await trx('task_comments').insert({ task_id: id, author: user.id, body, created_at: now }).returning(['id', 'author', 'body', 'created_at as createdAt']);
+      const [c] = await trx('task_comments').insert({ task_id: id, author: user.id, body: masked, body_enc: sealed, created_at: now }).returning(['id', 'author', 'body', 'created_at as createdAt']);
       await this.journal(trx, row, 'task.commented', user.id, { taskId: id, commentId: Number(c.id) });
       return { ...c, id: Number(c.id) };
     });
   }
 
+  /** Fields a form marks as naming a person ("x-personal": name | phone | idNumber) are masked whole. */
+  private async maskPersonalFields(definitionId: string, formKey: string, input: Record<string, unknown>): Promise<{ value: Record<string, unknown>; changed: boolean }> {
+    const schema = await this.formSchema(definitionId, formKey);
+    const props = (schema?.properties ?? {}) as Record<string, { 'x-personal'?: string }>;
+    let changed = false;
+    const value = { ...input };
+    for (const [k, spec] of Object.entries(props)) {
+      const kind = spec?.['x-personal'];
+      const v = value[k];
+      if (!kind || typeof v !== 'string' || !v.trim()) continue;
+      const found = kind === 'phone' || kind === 'idNumber' ? findIdentities(v).find((f) => f.kind !== 'name') : undefined;
+      const m = kind === 'name' ? maskName(v) : found ? maskFound(found) : kind === 'idNumber' ? maskId(v.trim()) : '*'.repeat(Math.min(v.length, 11));
+      if (m !== v) {
+        value[k] = m;
+        changed = true;
+      }
+    }
+    return { value, changed };
+  }
+
   private async load(user: User, id: string): Promise<TaskJoined> {
+    if (typeof id !== 'string') throw new NotFoundError('No such task');
     if (!isUuid(id)) throw new NotFoundError(`No task ${id}`);
     const row = await this.joined(id);
     if (!row || !canSeeCounty(user, row.county_id)) throw new NotFoundError(`No task ${id}`);
@@ -256,6 +314,11 @@ export class TaskService {
       completedBy: r.completed_by,
     };
   }
+}
+
+/** The additional data an encrypted original is bound to (a copy on another row does not decrypt). */
+function sealContext(kind: 'task' | 'comment', id: string): string {
+  return `${kind}:${id}`;
 }
 
 function describeAjvError(e: ErrorObject): FieldError {

@@ -32,7 +32,7 @@ export function iso(instant: string | Date): string {
 
 /** A user with a known token, created through the API. */
 export async function createUser(app: TestApp, id: string, roles: string[], counties: string[]) {
-  const token = `tok-${id}`;
+  const token = `tok-${id}-0123456789abcdef`;
   const res = await app.api.post('/api/v1/admin/users', { id, roles, counties, token });
   if (res.status !== 201) throw new Error(`create user ${id}: ${res.status} ${JSON.stringify(res.body)}`);
   return app.api.as(token);
