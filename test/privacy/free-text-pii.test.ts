@@ -14,6 +14,7 @@ import { ADMIN_TOKEN, FIXTURES, TEST_PII_KEY, createStore } from '../support/har
 import { COUNTY, EVALUATOR, badRating, serviceCase } from '../support/intake';
 import { SPELLINGS } from '../support/spellings';
 import { tableTexts } from '../support/tables';
+import { laidOut } from '../support/bpmn-layout';
 
 const TEXT = `我的联系方式：${SPELLINGS.map(([w]) => w).join('、')}。`;
 const SECRETS = [...new Set(SPELLINGS.map(([, v]) => v))];
@@ -61,13 +62,13 @@ describe('point 10: personal data in free text', () => {
       await call('PUT', '/api/v1/admin/clock', { now: '2026-11-03T10:00:00+08:00' });
 
       // A version whose verify form names a contact person, and that briefs the unit with the free text.
-      const xml = fs
+      const xml = await laidOut(fs
         .readFileSync(path.join(FIXTURES, 'processes', COUNTY, 'system-pushed.bpmn'), 'utf8')
         .replace('camunda:formKey="verify"', 'camunda:formKey="verifyWithContact"')
         .replace(
           '<bpmn:sequenceFlow id="f3" sourceRef="verify" targetRef="isGenuine" />',
           `<bpmn:sequenceFlow id="f3" sourceRef="verify" targetRef="brief" /><bpmn:serviceTask id="brief" implementation="\${environment.services.notify}"><bpmn:extensionElements><camunda:properties><camunda:property name="template" value="unit-briefing" /><camunda:property name="to" value="unit:\${environment.variables.unitId}" /></camunda:properties></bpmn:extensionElements></bpmn:serviceTask><bpmn:sequenceFlow id="f3b" sourceRef="brief" targetRef="isGenuine" />`,
-        );
+        ));
       const form = { type: 'object', properties: { genuine: { type: 'boolean' }, reason: { type: 'string', maxLength: 2000 }, contactName: { type: 'string', maxLength: 50, 'x-personal': 'name' } }, required: ['genuine'], additionalProperties: false };
       expect((await call('POST', `${base}/deployments`, { xml, forms: { verifyWithContact: form } })).status).toBe(201);
 

@@ -1,7 +1,7 @@
 /**
  * Gives a hand-written test diagram what bpmnlint's recommended rules ask of a diagram drawn in a
  * modeler: <incoming>/<outgoing> on every flow node, a name on every node, and a layout (BPMN DI) in
- * plain columns. Text that does not parse is returned as it is, so refusal tests still see it raw.
+ * plain columns; with `ends`, an end event after every node that leads nowhere. Text that does not parse is returned as it is, so refusal tests still see it raw.
  */
 import { BpmnModdle } from 'bpmn-moddle';
 import camundaSchema from 'camunda-bpmn-moddle/resources/camunda.json';
@@ -17,7 +17,7 @@ function kind(type: string): keyof typeof SIZE {
   return 'task';
 }
 
-export async function laidOut(xml: string): Promise<string> {
+export async function laidOut(xml: string, opts: { ends?: boolean } = {}): Promise<string> {
   const moddle = new BpmnModdle({ camunda: camundaSchema }) as El;
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) return xml;
   let parsed: El;
@@ -35,6 +35,19 @@ export async function laidOut(xml: string): Promise<string> {
   const flows = elements.filter((e) => e.$type === 'bpmn:SequenceFlow');
   const boundaries = elements.filter((e) => e.$type === 'bpmn:BoundaryEvent');
   const nodes = elements.filter((e) => e.$type !== 'bpmn:SequenceFlow' && e.$type !== 'bpmn:BoundaryEvent');
+  if (opts.ends) {
+    // Every path that stops at a node without an outgoing flow is closed by an end event of its own.
+    const sources = new Set(flows.map((f: El) => f.sourceRef));
+    for (const n of [...nodes, ...boundaries]) {
+      if (sources.has(n) || n.$type === 'bpmn:EndEvent') continue;
+      const end = moddle.create('bpmn:EndEvent', { id: `${n.id}_end` });
+      const flow = moddle.create('bpmn:SequenceFlow', { id: `${n.id}_to_end`, sourceRef: n, targetRef: end });
+      elements.push(end, flow);
+      nodes.push(end);
+      flows.push(flow);
+    }
+    proc.flowElements = elements;
+  }
   for (const n of [...nodes, ...boundaries]) {
     n.incoming = [];
     n.outgoing = [];
