@@ -1,7 +1,7 @@
 /**
  * Who may see and do what: the one place that says it.
  *
- * A user has roles (admin, process-admin, staff, auditor, intake, pii-reader, and the candidate groups
+ * A user has roles (admin, process-admin, staff, auditor, intake, pii-reader, worker, and the candidate groups
  * they belong to, e.g. 处理中心), the counties they may see (["*"] for all) and the units (部门) they
  * work in. Another county's objects answer 404, not 403: their existence is not disclosed.
  *
@@ -34,7 +34,7 @@ export interface User {
   units: string[];
 }
 
-export const SYSTEM_ROLES = ['admin', 'process-admin', 'staff', 'auditor', 'intake', 'pii-reader'] as const;
+export const SYSTEM_ROLES = ['admin', 'process-admin', 'staff', 'auditor', 'intake', 'pii-reader', 'worker'] as const;
 
 /** The role that may see personal data in clear; no other role implies it. */
 export const PII_READER = 'pii-reader';
@@ -69,6 +69,12 @@ export const ACCESS = {
   'defaults.run': { roles: ['admin'], installation: true, what: 'apply the 7-day default ratings of every county' },
   'outbox.read': { roles: ['admin'], what: "read the notifications of one's counties" },
   'users.manage': { roles: ['admin'], what: 'create, list, disable users and give them new tokens (within what you hold)' },
+  'migration.run': { roles: ['admin', 'process-admin'], what: 'move running instances to another version of their process' },
+  'migration.read': { roles: ['admin', 'process-admin', 'auditor'], what: 'read a migration of running instances' },
+  'external.work': { roles: ['worker'], what: 'fetch, lock, complete or fail external tasks (a worker)' },
+  'external.read': { roles: ['worker', 'process-admin'], what: 'read the external tasks of a county' },
+  'external.retries': { roles: ['admin', 'process-admin'], what: 'set the retries of an external task' },
+  'incident.read': { roles: ['process-admin', 'worker', 'auditor'], what: 'read the incidents of a county' },
 } satisfies Record<string, AccessRule>;
 
 export type Act = keyof typeof ACCESS;

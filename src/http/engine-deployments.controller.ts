@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { User } from '../auth/access';
 import { PayloadTooLargeError, ValidationError } from '../errors';
 import { CamundaDeploymentService, ModelerUpload } from '../workflow/camunda-deployments.service';
-import { CurrentUser, Roles } from './guard';
+import { Act, CurrentUser } from './guard';
 
 /** Camunda 7 REST deployments, as Camunda Modeler's Deploy button uses them. */
 @ApiTags('Camunda 7 REST (engine-rest)')
@@ -22,7 +22,7 @@ export class EngineDeploymentsController {
 
   @Post('create')
   @HttpCode(200)
-  @Roles('process-admin')
+  @Act('definition.deploy')
   @ApiOperation({ summary: 'Deploy as Camunda Modeler does: multipart deployment-name, deployment-source, enable-duplicate-filtering, tenant-id (the county), the diagram and its forms as parts named after their files' })
   async create(@CurrentUser() user: User, @Req() req: FastifyRequest) {
     return this.deployments.create(user, await readUpload(req));

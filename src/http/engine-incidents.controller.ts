@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBasicAuth, ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { User } from '../auth/access';
 import { ExternalTaskService } from '../workflow/external-tasks.service';
-import { CurrentUser, Roles } from './guard';
+import { Act, CurrentUser } from './guard';
 
 @ApiTags('Camunda 7 REST (engine-rest)')
 @ApiBearerAuth()
@@ -12,7 +12,7 @@ export class EngineIncidentsController {
   constructor(private readonly externalTasks: ExternalTaskService) {}
 
   @Get()
-  @Roles('process-admin', 'worker', 'auditor')
+  @Act('incident.read')
   @ApiOperation({ summary: 'Incidents: external tasks whose retries ran out (processInstanceId, activityId, tenantIdIn)' })
   list(@CurrentUser() user: User, @Query() q: Record<string, unknown>) {
     return this.externalTasks.incidents(user, q);

@@ -22,6 +22,7 @@ const ROLES: Record<string, string[]> = {
   intake: ['intake'],
   auditor: ['auditor'],
   'pii-reader': ['pii-reader'],
+  worker: ['worker'],
   'role-less': [],
 };
 type Role = keyof typeof ROLES;
@@ -40,6 +41,8 @@ interface Objects {
   userId: string;
   processKey: string;
   taskInput: Record<string, unknown>;
+  /** Two more open tasks of the county, for the calls that complete one. */
+  spareTaskIds: string[];
 }
 
 const roles = Object.keys(ROLES) as Role[];
@@ -56,8 +59,12 @@ const everybody = (ok: number) => row(() => [ok, ok]);
 const ACTORS: Role[] = ['installation-admin', 'county-admin', 'staff-centre'];
 const INTAKE: Role[] = ['installation-admin', 'county-admin', 'staff-centre', 'staff-unit', 'intake'];
 const ADMINS: Role[] = ['installation-admin', 'county-admin', 'process-admin'];
+const WORKERS: Role[] = ['installation-admin', 'county-admin', 'worker'];
+const NONE = '00000000-0000-7000-8000-000000000000';
+/** A Camunda typed variable map of a task's input. */
+const typed = (input: Record<string, unknown>) => Object.fromEntries(Object.entries(input).map(([k, value]) => [k, { value }]));
 
-type Call = { method: 'GET' | 'POST' | 'PUT'; path: string; body?: unknown; type?: string };
+type Call = { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string; body?: unknown; type?: string };
 /** [the operation of the OpenAPI document, how to call it on a county's objects, who may, whether it changes its objects] */
 const MATRIX: Array<[string, (o: Objects, role: Role, cell: string) => Call, Row, boolean?]> = [
   ['GET /api/v1/definitions', (o) => ({ method: 'GET', path: `/api/v1/definitions?county=${o.county}` }), anyone(200)],
@@ -75,6 +82,12 @@ const MATRIX: Array<[string, (o: Objects, role: Role, cell: string) => Call, Row
   ['GET /api/v1/tasks/{id}?reveal=true', (o) => ({ method: 'GET', path: `/api/v1/tasks/${o.taskId}?reveal=true` }), serviceRoles(['pii-reader'], 200)],
   ['GET /api/v1/tasks/{id}/comments', (o) => ({ method: 'GET', path: `/api/v1/tasks/${o.taskId}/comments` }), anyone(200)],
   ['POST /api/v1/tasks/{id}/comments', (o) => ({ method: 'POST', path: `/api/v1/tasks/${o.taskId}/comments`, body: { body: '已联系' } }), serviceRoles(ACTORS, 201), true],
+  ['POST /engine-rest/task/{id}/comment/create', (o) => ({ method: 'POST', path: `/engine-rest/task/${o.taskId}/comment/create`, body: { message: '已联系' } }), serviceRoles(ACTORS, 200), true],
+  ['POST /engine-rest/task/{id}/claim', (o, r) => ({ method: 'POST', path: `/engine-rest/task/${o.taskId}/claim`, body: { userId: `mx-${r}` } }), serviceRoles(ACTORS, 204), true],
+  ['POST /engine-rest/task/{id}/unclaim', (o) => ({ method: 'POST', path: `/engine-rest/task/${o.taskId}/unclaim` }), serviceRoles(ACTORS, 204), true],
+  ['POST /engine-rest/task/{id}/assignee', (o, r) => ({ method: 'POST', path: `/engine-rest/task/${o.taskId}/assignee`, body: { userId: `mx-${r}` } }), serviceRoles(ACTORS, 204), true],
+  ['POST /engine-rest/task/{id}/complete', (o) => ({ method: 'POST', path: `/engine-rest/task/${o.spareTaskIds[0]}/complete`, body: { variables: typed(o.taskInput) } }), serviceRoles(ACTORS, 204), true],
+  ['POST /engine-rest/task/{id}/submit-form', (o) => ({ method: 'POST', path: `/engine-rest/task/${o.spareTaskIds[1]}/submit-form`, body: { variables: typed(o.taskInput) } }), serviceRoles(ACTORS, 204), true],
   ['POST /api/v1/tasks/{id}/claim', (o) => ({ method: 'POST', path: `/api/v1/tasks/${o.taskId}/claim` }), serviceRoles(ACTORS, 200), true],
   ['POST /api/v1/tasks/{id}/unclaim', (o) => ({ method: 'POST', path: `/api/v1/tasks/${o.taskId}/unclaim` }), serviceRoles(ACTORS, 200), true],
   ['POST /api/v1/tasks/{id}/complete', (o) => ({ method: 'POST', path: `/api/v1/tasks/${o.taskId}/complete`, body: { variables: o.taskInput } }), serviceRoles(ACTORS, 200), true],
@@ -108,6 +121,35 @@ const MATRIX: Array<[string, (o: Objects, role: Role, cell: string) => Call, Row
   ['GET /api/v1/counties/{county}/cases/{id}?reveal=true', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/cases/${o.caseId}?reveal=true` }), serviceRoles(['pii-reader'], 200)],
   ['GET /api/v1/counties/{county}/stats', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/stats` }), anyone(200)],
   ['GET /api/v1/counties/{county}/pii-reveals', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/pii-reveals` }), serviceRoles(['installation-admin', 'county-admin', 'auditor'], 200)],
+  ['GET /api/v1/me', () => ({ method: 'GET', path: '/api/v1/me' }), everybody(200)],
+  // A plan to a version that does not exist: who may plan is told so (404 naming toVersion), the others 403.
+  ['POST /api/v1/counties/{county}/migrations', (o) => ({ method: 'POST', path: `/api/v1/counties/${o.county}/migrations`, body: { processKey: o.processKey, toVersion: 99, mapping: {} } }), routeRoles(ADMINS, 404, 404)],
+  ['GET /api/v1/migrations/{id}', () => ({ method: 'GET', path: `/api/v1/migrations/${NONE}` }), routeRoles([...ADMINS, 'auditor'], 404, 404)],
+  // Camunda 7 REST (engine-rest): the same access as the native API.
+  ['GET /engine-rest/version', () => ({ method: 'GET', path: '/engine-rest/version' }), everybody(200)],
+  ['GET /engine-rest/deployment', (o) => ({ method: 'GET', path: `/engine-rest/deployment?tenantIdIn=${o.county}` }), everybody(200)],
+  ['POST /engine-rest/deployment/create', (o) => ({ method: 'POST', path: '/engine-rest/deployment/create', body: { 'tenant-id': o.county } }), routeRoles(ADMINS, 400, 400)],
+  ['GET /engine-rest/task', (o) => ({ method: 'GET', path: `/engine-rest/task?processInstanceId=${o.instanceId}` }), everybody(200)],
+  ['POST /engine-rest/task', (o) => ({ method: 'POST', path: '/engine-rest/task', body: { processInstanceId: o.instanceId } }), everybody(200)],
+  ['GET /engine-rest/task/count', (o) => ({ method: 'GET', path: `/engine-rest/task/count?processInstanceId=${o.instanceId}` }), everybody(200)],
+  ['POST /engine-rest/task/count', (o) => ({ method: 'POST', path: '/engine-rest/task/count', body: { processInstanceId: o.instanceId } }), everybody(200)],
+  ['GET /engine-rest/task/{id}', (o) => ({ method: 'GET', path: `/engine-rest/task/${o.taskId}` }), anyone(200)],
+  ['GET /engine-rest/task/{id}/form-variables', (o) => ({ method: 'GET', path: `/engine-rest/task/${o.taskId}/form-variables` }), anyone(200)],
+  ['GET /engine-rest/task/{id}/variables', (o) => ({ method: 'GET', path: `/engine-rest/task/${o.taskId}/variables` }), anyone(200)],
+  ['GET /engine-rest/task/{id}/comment', (o) => ({ method: 'GET', path: `/engine-rest/task/${o.taskId}/comment` }), anyone(200)],
+  ['POST /engine-rest/external-task/fetchAndLock', (o, r) => ({ method: 'POST', path: '/engine-rest/external-task/fetchAndLock', body: { workerId: `w-${r}`, maxTasks: 1, topics: [{ topicName: 'nothing-here', lockDuration: 1000, tenantIdIn: [o.county] }] } }), routeRoles(WORKERS, 200, 200)],
+  ['GET /engine-rest/external-task', (o) => ({ method: 'GET', path: `/engine-rest/external-task?tenantIdIn=${o.county}` }), routeRoles([...WORKERS, 'process-admin'], 200, 200)],
+  ['GET /engine-rest/external-task/count', (o) => ({ method: 'GET', path: `/engine-rest/external-task/count?tenantIdIn=${o.county}` }), routeRoles([...WORKERS, 'process-admin'], 200, 200)],
+  ['GET /engine-rest/external-task/{id}', () => ({ method: 'GET', path: `/engine-rest/external-task/${NONE}` }), routeRoles([...WORKERS, 'process-admin'], 404, 404)],
+  ['GET /engine-rest/external-task/{id}/errorDetails', () => ({ method: 'GET', path: `/engine-rest/external-task/${NONE}/errorDetails` }), routeRoles([...WORKERS, 'process-admin'], 404, 404)],
+  ['POST /engine-rest/external-task/{id}/complete', (o, r) => ({ method: 'POST', path: `/engine-rest/external-task/${NONE}/complete`, body: { workerId: `w-${r}` } }), routeRoles(WORKERS, 404, 404)],
+  ['POST /engine-rest/external-task/{id}/bpmnError', (o, r) => ({ method: 'POST', path: `/engine-rest/external-task/${NONE}/bpmnError`, body: { workerId: `w-${r}`, errorCode: 'E' } }), routeRoles(WORKERS, 404, 404)],
+  ['POST /engine-rest/external-task/{id}/failure', (o, r) => ({ method: 'POST', path: `/engine-rest/external-task/${NONE}/failure`, body: { workerId: `w-${r}`, errorMessage: 'x', retries: 0, retryTimeout: 0 } }), routeRoles(WORKERS, 404, 404)],
+  ['POST /engine-rest/external-task/{id}/extendLock', (o, r) => ({ method: 'POST', path: `/engine-rest/external-task/${NONE}/extendLock`, body: { workerId: `w-${r}`, newDuration: 1000 } }), routeRoles(WORKERS, 404, 404)],
+  ['POST /engine-rest/external-task/{id}/lock', (o, r) => ({ method: 'POST', path: `/engine-rest/external-task/${NONE}/lock`, body: { workerId: `w-${r}`, lockDuration: 1000 } }), routeRoles(WORKERS, 404, 404)],
+  ['POST /engine-rest/external-task/{id}/unlock', () => ({ method: 'POST', path: `/engine-rest/external-task/${NONE}/unlock` }), routeRoles(WORKERS, 404, 404)],
+  ['PUT /engine-rest/external-task/{id}/retries', () => ({ method: 'PUT', path: `/engine-rest/external-task/${NONE}/retries`, body: { retries: 1 } }), routeRoles(ADMINS, 404, 404)],
+  ['GET /engine-rest/incident', (o) => ({ method: 'GET', path: `/engine-rest/incident?tenantIdIn=${o.county}` }), routeRoles(['installation-admin', 'county-admin', 'process-admin', 'worker', 'auditor'], 200, 200)],
   // Last: it changes the caller's own token.
   ['POST /api/v1/me/token', () => ({ method: 'POST', path: '/api/v1/me/token' }), everybody(200)],
 ];
@@ -136,7 +178,7 @@ describe('the access matrix: every role × both counties × every endpoint', () 
     const objects = async (county: string): Promise<Objects> => {
       const n = ++seq;
       const caseNo = `MX-${n}`;
-      await root.post(`/api/v1/counties/${county}/service-cases`, [serviceCase(caseNo), serviceCase(`${caseNo}-rated`)]);
+      await root.post(`/api/v1/counties/${county}/service-cases`, [serviceCase(caseNo), serviceCase(`${caseNo}-rated`), serviceCase(`${caseNo}-spare-1`), serviceCase(`${caseNo}-spare-2`)]);
       let instanceId: string;
       let processKey: string;
       let evaluation: { id: string; caseId: string | null };
@@ -151,10 +193,18 @@ describe('the access matrix: every role × both counties × every endpoint', () 
       }
       const taskId = (await root.get(`/api/v1/tasks?instanceId=${instanceId}`)).body.items[0].id;
       const definitionId = (await root.get(`/api/v1/definitions?county=${county}&processKey=${processKey}`)).body.items[0].id;
+      const spareTaskIds: string[] = [];
+      for (const k of [1, 2]) {
+        const spare =
+          county === A
+            ? (await root.get(`/api/v1/counties/${A}/cases/${(await root.post(`/api/v1/counties/${A}/evaluations`, badRating(`${caseNo}-spare-${k}`))).body.caseId}`)).body.instanceId
+            : (await root.post(`/api/v1/counties/${B}/process-instances`, { processKey: 'hostBasic', businessKey: `MX-${n}-${k}` })).body.id;
+        spareTaskIds.push((await root.get(`/api/v1/tasks?instanceId=${spare}`)).body.items[0].id);
+      }
       const userId = `mx-target-${n}`;
       await root.post('/api/v1/admin/users', { id: userId, roles: ['staff'], counties: [county] });
       // testshire has no bad-review diagram, so no case: its case id is one of A, which B's path must not find.
-      return { county, instanceId, taskId, caseId: evaluation.caseId ?? lastCaseOfA, evaluationId: evaluation.id, definitionId, caseNo, userId, processKey, taskInput: county === A ? { genuine: true } : { verdict: 'genuine' } };
+      return { county, instanceId, taskId, caseId: evaluation.caseId ?? lastCaseOfA, evaluationId: evaluation.id, definitionId, caseNo, userId, processKey, taskInput: county === A ? { genuine: true } : { verdict: 'genuine' }, spareTaskIds };
     };
     let lastCaseOfA = '';
     const shared: Record<string, Objects> = { [A]: await objects(A), [B]: {} as Objects };
