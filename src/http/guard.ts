@@ -1,25 +1,21 @@
 /**
  * Every call carries Authorization: Bearer <token> (under /engine-rest also Basic <user id>:<token>, as
  * Camunda clients send it); the guard puts the user it maps to on the request, and checks what a route
- * declares: @Act (a row of the access table, src/auth/access.ts: its roles, and for installation-wide
- * acts, every county) or @Roles (role names, an administrator passing all but pii-reader). County checks,
+ * declares with @Act: a row of the access table (src/auth/access.ts: its roles, and for installation-wide
+ * acts, every county). County checks,
  * which depend on the object asked for, are made by the services.
  */
 import { CanActivate, ExecutionContext, Injectable, SetMetadata, createParamDecorator } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { Act as AccessAct, User, assertMay, assertRole } from '../auth/access';
+import { Act as AccessAct, User, assertMay } from '../auth/access';
 import { Users } from '../auth/users';
 import { UnauthorizedError } from '../errors';
 
 const PUBLIC = 'hcp:public';
-const ROLES = 'hcp:roles';
 const ACT = 'hcp:act';
 
 /** Marks a route that needs no token (health, docs). */
 export const Public = () => SetMetadata(PUBLIC, true);
-
-/** The roles a route needs (any one of them). */
-export const Roles = (...roles: string[]) => SetMetadata(ROLES, roles);
 
 /** The act of the access table a route performs. */
 export const Act = (act: AccessAct) => SetMetadata(ACT, act);
@@ -39,8 +35,6 @@ export class AuthGuard implements CanActivate {
     req.user = user;
     const act = this.reflector.getAllAndOverride<AccessAct | undefined>(ACT, targets);
     if (act) assertMay(user, act);
-    const roles = this.reflector.getAllAndOverride<string[] | undefined>(ROLES, targets);
-    if (roles?.length) assertRole(user, ...roles);
     return true;
   }
 
