@@ -96,7 +96,8 @@ describe('SIGKILL in the middle of a run', () => {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     const api = client(`http://127.0.0.1:${port}`, ADMIN_TOKEN);
-    await waitUntil('the server', async () => ((await api.get('/health')).status === 200 ? true : undefined));
+    // A fresh embedded database on a busy machine can take a minute to come up: wait up to two.
+    await waitUntil('the server', async () => ((await api.get('/health')).status === 200 ? true : undefined), 2400);
     return api;
   }
 
@@ -176,5 +177,5 @@ describe('SIGKILL in the middle of a run', () => {
     } finally {
       await db.close();
     }
-  }, 180_000);
+  }, 420_000);
 });
