@@ -242,5 +242,5 @@ describe('the access matrix: every role × both counties × every endpoint', () 
     console.log(`access matrix: ${cells} cells (${roles.length} roles × 2 counties × ${MATRIX.length} endpoints) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     expect(missing).toEqual([]);
     expect(failures).toEqual([]);
-  });
+  }, 300_000);
 });

@@ -144,5 +144,5 @@ describe('point 10: personal data in free text', () => {
       await core.close();
       await store.drop();
     }
-  });
+  }, 180_000);
 });
