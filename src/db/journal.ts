@@ -13,6 +13,12 @@
 import type { Knex } from 'knex';
 import { rowHash } from './journal-hash';
 
+/**
+ * The row that closes each engine step: its inputs (action, version, timer instants, prepared reads) for
+ * a replay. Left out of the history views, which show what happened rather than how to run it again.
+ */
+export const STEP_INPUT = 'step.input';
+
 /** One row to append. `revision` is the instance revision of the step (or the revision current when it happened). */
 export interface JournalEntry {
   instanceId: string;
