@@ -803,6 +803,14 @@ function postponed(engine: Engine): ActivityApi[] {
   return out;
 }
 
+/** The activities an engine waits in now (element id and type), for a replay's answer. */
+export function activeElements(slot: EngineSlot): Array<{ elementId: string; type: string }> {
+  if (!slot.engine?.execution) return [];
+  return postponed(slot.engine)
+    .filter((a) => a.type !== 'bpmn:Process')
+    .map((a) => ({ elementId: a.id as string, type: a.type as string }));
+}
+
 /** executionIds of the user tasks and service tasks (external ones wait) the engine waits on now. */
 export function waitingExecutions(engine: Engine): Set<string> {
   return new Set(postponed(engine).filter((a) => a.type === 'bpmn:UserTask' || a.type === 'bpmn:ServiceTask').map((a) => a.executionId));
