@@ -279,7 +279,8 @@ export async function replayTo(deps: ReplayDeps, instance: { id: string; county_
     for (const e of events) {
       const row = e.kind === 'step' ? e.input : e.row;
       if (target.at && new Date(row.at).getTime() > target.at.getTime()) break;
-      if (target.revision !== undefined && row.revision > target.revision) break;
+      // A revision is the moment right after its step committed: rows written later at that revision (a claim) are not in it.
+      if (target.revision !== undefined && (row.revision > target.revision || (e.kind === 'row' && row.revision >= target.revision))) break;
       if (e.kind === 'step') {
         await r.step(e);
         steps++;
