@@ -128,9 +128,9 @@ export class Replayer {
       definition,
       actor: row.actor ?? 'system',
       now: new Date(row.at),
-      openTasks: [...this.tasks.values()].map((t) => ({ id: t.id, execution_id: t.executionId, element_id: t.elementId })),
-      timerRows: [...this.timers.values()].map((t) => ({ id: t.id, execution_id: t.executionId, element_id: t.elementId, due_at: recordedDue[t.id] ? new Date(recordedDue[t.id]) : t.dueAt })),
-      openExternalTasks: [...this.externalTasks.values()].map((t) => ({ id: t.id, execution_id: t.executionId, element_id: t.elementId })),
+      openTasks: byId([...this.tasks.values()]).map((t) => ({ id: t.id, execution_id: t.executionId, element_id: t.elementId })),
+      timerRows: byId([...this.timers.values()]).map((t) => ({ id: t.id, execution_id: t.executionId, element_id: t.elementId, due_at: recordedDue[t.id] ? new Date(recordedDue[t.id]) : t.dueAt })),
+      openExternalTasks: byId([...this.externalTasks.values()]).map((t) => ({ id: t.id, execution_id: t.executionId, element_id: t.elementId })),
       prepared: record.prepared,
     };
     const kept = this.slot && this.slot.definitionId === definition.row.id && action.kind !== 'migrate' ? this.slot : undefined;
@@ -237,6 +237,11 @@ export class Replayer {
     }
     return a;
   }
+}
+
+/** In id order, as the runner reads its rows (src/engine/tasks.ts). */
+function byId<T extends { id: string }>(list: T[]): T[] {
+  return list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** Services as a replay runs them: no database reads; an answer that cannot be computed again is the recorded one. */

@@ -24,13 +24,15 @@ export function variablesDigest(variables: Record<string, unknown>): string {
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 
 export function stepOutcome(result: Pick<StepResult, 'status' | 'variables' | 'tasks' | 'timers' | 'externalTasks'>): StepOutcome {
+  const byId = <T extends { id: string }>(l: T[]) => l.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const sorted = (l: string[]) => l.sort();
   return {
     status: result.status,
     variables: variablesDigest(result.variables),
-    tasks: result.tasks.insert.map((t) => ({ id: t.id, elementId: t.element_id, assignee: t.assignee, dueAt: iso(t.due_at) })),
-    closed: [...(result.tasks.complete ? [result.tasks.complete.taskId] : []), ...result.tasks.cancel.map((c) => c.taskId)],
-    timers: result.timers.insert.map((t) => ({ id: t.id, elementId: t.element_id, dueAt: iso(t.due_at)! })),
-    timersDeleted: [...result.timers.delete],
-    externalTasks: result.externalTasks.insert.map((t) => t.id),
+    tasks: byId(result.tasks.insert.map((t) => ({ id: t.id, elementId: t.element_id, assignee: t.assignee, dueAt: iso(t.due_at) }))),
+    closed: sorted([...(result.tasks.complete ? [result.tasks.complete.taskId] : []), ...result.tasks.cancel.map((c) => c.taskId)]),
+    timers: byId(result.timers.insert.map((t) => ({ id: t.id, elementId: t.element_id, dueAt: iso(t.due_at)! }))),
+    timersDeleted: sorted([...result.timers.delete]),
+    externalTasks: sorted(result.externalTasks.insert.map((t) => t.id)),
   };
 }
