@@ -163,10 +163,10 @@ export class AuditService {
     // Per step (by revision), which elements it entered and which flows it took: the slider draws the path up to a step.
     const perStep = new Map<number, { activities: string[]; flows: string[] }>();
     for (const r of rows) {
-      if (r.type !== 'activity.end' && r.type !== 'flow.take' && r.type !== 'activity.enter') continue;
+      if ((r.type !== 'flow.take' && r.type !== 'activity.enter') || !r.element_id) continue;
       const s = perStep.get(r.revision) ?? { activities: [], flows: [] };
-      if (r.type === 'flow.take') s.flows.push(r.element_id!);
-      else if (!s.activities.includes(r.element_id!)) s.activities.push(r.element_id!);
+      if (r.type === 'flow.take') s.flows.push(r.element_id);
+      else s.activities.push(r.element_id);
       perStep.set(r.revision, s);
     }
     return {
