@@ -107,11 +107,15 @@ export class Replayer {
   active: Array<{ elementId: string; type: string }> = [];
   /** The result of the last step run. */
   last?: StepResult;
+  /** One registry for the whole replay: a kept engine holds the services it was built with. */
+  private readonly services: ReplayServices;
 
   constructor(
     private readonly deps: ReplayDeps,
     private readonly instance: { id: string; county_id: string; business_key: string | null },
-  ) {}
+  ) {
+    this.services = new ReplayServices(deps.services);
+  }
 
   /** Runs one recorded step through the drive; answers its result. */
   async step(step: RecordedStep): Promise<StepResult> {
@@ -136,7 +140,8 @@ export class Replayer {
     const kept = this.slot && this.slot.definitionId === definition.row.id && action.kind !== 'migrate' ? this.slot : undefined;
     if (this.slot && !kept) this.slot.stop();
     this.slot = undefined;
-    const services = replayServices(this.deps.services, step.rows);
+    this.services.load(step.rows);
+    const services = this.services.registry;
     const { result, slot } = await drive(input, action, { services, deadlines: this.deps.deadlines, budget: { maxActivities: 100_000, maxMs: 60_000 } }, kept, record.corrections);
     this.apply(result, input, definition);
     this.active = result.status === 'running' ? activeElements(slot) : [];
@@ -244,29 +249,40 @@ function byId<T extends { id: string }>(list: T[]): T[] {
   return list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** Services as a replay runs them: no database reads; an answer that cannot be computed again is the recorded one. */
-function replayServices(services: ServiceRegistry, rows: JournalRow[]): ServiceRegistry {
-  const recorded = new Map<string, unknown[]>();
-  for (const r of rows) {
-    if (r.type !== 'service.result' || !r.element_id) continue;
-    const list = recorded.get(r.element_id) ?? [];
-    list.push((r.data as { result?: unknown } | null)?.result ?? null);
-    recorded.set(r.element_id, list);
+/**
+ * Services as a replay runs them: no database reads; an answer that cannot be computed again is the
+ * recorded one (`service.result` of the step being replayed, loaded before each step).
+ */
+class ReplayServices {
+  readonly registry: ServiceRegistry;
+  private recorded = new Map<string, unknown[]>();
+
+  constructor(services: ServiceRegistry) {
+    const defs: ServiceDefinition[] = services.names().map((name) => {
+      const def = services.get(name)!;
+      if (!def.recordsResult) return { ...def, prepare: undefined };
+      return {
+        ...def,
+        prepare: undefined,
+        run: (call) => {
+          const list = this.recorded.get(call.elementId);
+          if (!list?.length) throw new Error(`the journal has no recorded answer of ${name} at ${call.elementId} in this step`);
+          return list.shift() as Record<string, unknown>;
+        },
+      };
+    });
+    this.registry = new ServiceRegistry(defs);
   }
-  const defs: ServiceDefinition[] = services.names().map((name) => {
-    const def = services.get(name)!;
-    if (!def.recordsResult) return { ...def, prepare: undefined };
-    return {
-      ...def,
-      prepare: undefined,
-      run: (call) => {
-        const list = recorded.get(call.elementId);
-        if (!list?.length) throw new Error(`the journal has no recorded answer of ${name} at ${call.elementId}`);
-        return list.shift() as Record<string, unknown>;
-      },
-    };
-  });
-  return new ServiceRegistry(defs);
+
+  load(rows: JournalRow[]): void {
+    this.recorded = new Map();
+    for (const r of rows) {
+      if (r.type !== 'service.result' || !r.element_id) continue;
+      const list = this.recorded.get(r.element_id) ?? [];
+      list.push((r.data as { result?: unknown } | null)?.result ?? null);
+      this.recorded.set(r.element_id, list);
+    }
+  }
 }
 
 export interface ReplayTarget {
