@@ -20,7 +20,7 @@ import { VerifyResult, verifyJournal } from './verify';
 export class AuditService {
   constructor(
     private readonly knex: Knex,
-    private readonly deps: ReplayDeps,
+    readonly deps: ReplayDeps,
     private readonly tenants: TenantRegistry,
     private readonly clock: Clock,
     readonly anchors: AnchorJob,
