@@ -7,6 +7,8 @@
  * → services of the diagrams → engine host (definitions, runner) → deploy processes/ → users → privacy
  * → cases and intake → notifications → scheduler jobs.
  */
+import { AnchorJob } from './audit/anchors';
+import { AuditService } from './audit/audit.service';
 import { Users } from './auth/users';
 import { CalendarService } from './calendar/calendar.service';
 import { CountyDeadlines } from './calendar/county-deadlines';
@@ -115,6 +117,8 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
       options.transport ??
       (config.notificationTransport === 'webhook' ? new WebhookTransport(config.webhookUrl!, config.webhookSecret) : new LogTransport((line) => logger.log(line)));
     const dispatch = new OutboxDispatch(knex, transport, evaluatorContacts(knex, pii, () => clock.now()), { nodeId: config.nodeId, leaseMs: config.leaseMs, maxAttempts: config.outboxMaxAttempts }, logger);
+    const anchors = new AnchorJob(knex, clock, tenants);
+    const audit = new AuditService(knex, { definitions, services, deadlines }, tenants, clock, anchors);
     const timers = new TimerJob(knex, clock, (id) => runner.fire(id), { nodeId: config.nodeId, batchSize: config.timerBatchSize, leaseMs: config.leaseMs }, logger);
     const scheduler = new Scheduler(
       [
@@ -124,6 +128,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
         { name: 'default-ratings', run: () => defaults.tick() },
         calendars,
         migrations.job,
+        anchors,
       ],
       config.pollIntervalMs,
       logger,
@@ -164,6 +169,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
       evaluations,
       complaints,
       cases,
+      audit,
       defaults,
       outbox: new OutboxService(knex),
       dispatch,

@@ -63,6 +63,7 @@ export const ACCESS = {
   'intake.send': { roles: ['intake', 'staff', 'admin'], what: 'send 办件, ratings and on-site complaints' },
   'pii.reveal': { roles: [PII_READER], what: 'see personal data in clear' },
   'pii.audit': { roles: ['auditor', 'admin'], what: 'read the audit of personal data shown in clear' },
+  'audit.read': { roles: ['auditor', 'admin'], what: "verify the journal, replay instances and read dossiers of one's counties" },
   'calendar.load': { roles: ['admin', 'process-admin'], what: 'load a regional calendar year (every county using the scope must be yours)' },
   'calendar.load-national': { roles: ['admin'], installation: true, what: 'load the national calendar, which every county counts with' },
   'clock.set': { roles: ['admin'], installation: true, what: 'set the clock every county shares' },

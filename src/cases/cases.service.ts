@@ -12,6 +12,7 @@ import type { Knex } from 'knex';
 import { User, countyAllowing } from '../auth/access';
 import type { Clock } from '../clock';
 import { iso } from '../calendar/civil-date';
+import { STEP_INPUT } from '../db/journal';
 import { NotFoundError, ValidationError } from '../errors';
 import { isUuid } from '../ids';
 import { page } from '../paging';
@@ -80,7 +81,7 @@ export class CaseService {
     const [evaluation, tasks, journal] = await Promise.all([
       row.evaluation_id ? this.knex('evaluations').where({ id: row.evaluation_id }).first() : undefined,
       row.instance_id ? this.knex('tasks').where({ instance_id: row.instance_id, status: 'open' }).orderBy([{ column: 'due_at', order: 'asc', nulls: 'last' }, 'created_at']) : [],
-      row.instance_id ? this.knex('journal').where({ instance_id: row.instance_id }).orderBy('id') : [],
+      row.instance_id ? this.knex('journal').where({ instance_id: row.instance_id }).whereNot({ type: STEP_INPUT }).orderBy('id') : [],
     ]);
     const nextDue = tasks.map((t: Row) => t.due_at).filter(Boolean)[0] ?? null;
     const out: Row = {

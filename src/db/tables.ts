@@ -92,7 +92,15 @@ export interface VersionMigrationRow {
 export interface JournalRow {
   id: number | string; instance_id: string; county_id: string; revision: number; type: string; element_id: string | null;
   element_type: string | null; actor: string | null; data: Record<string, unknown> | null; at: Date;
+  /** Number of the row within its instance (1, 2, …), its SM3 hash and the previous row's (src/db/journal-hash.ts). */
+  seq: number; prev_hash: string | null; hash: string;
 }
+
+/** journal_heads (the last row of each instance chain) — written by src/db/journal.ts. */
+export interface JournalHeadRow { instance_id: string; county_id: string; seq: number; hash: string; updated_at: Date }
+
+/** journal_anchors (a county's daily hash over its chain heads) — written by src/audit/anchors.ts. */
+export interface JournalAnchorRow { id: number | string; county_id: string; day: string; upto_id: number | string; instances: number; rows: number | string; hash: string; at: Date }
 
 /** outbox — written by src/engine/outbox.ts. */
 export interface OutboxRow {

@@ -4,7 +4,8 @@
  * instance row, whose revision check makes a step that raced another one fail as a whole.
  */
 import type { Knex } from 'knex';
-import { appendJournal } from '../db/journal';
+import { STEP_INPUT, appendJournal } from '../db/journal';
+import { stepOutcome } from './step-outcome';
 import type { InstanceRow } from '../db/tables';
 import type { StepResult } from './drive';
 import { insertExternalTasks, markExternalCancelled, markExternalCompleted, retargetExternalTask } from './external-tasks';
@@ -34,9 +35,12 @@ export async function commit(trx: Knex.Transaction, row: InstanceRow, result: St
     await service.persist(trx, e.data, { countyId: row.county_id, instanceId: row.id, businessKey: row.business_key, now });
   }
   const revision = row.revision + 1;
+  // The step's inputs close its rows (what a replay runs again: src/audit/replay.ts), with how many rows
+  // the step wrote before it and what it produced, to compare a replay with.
+  const entries = result.step ? [...result.journal, { type: STEP_INPUT, actor: ctx.actor, data: { ...result.step, entries: result.journal.length, outcome: stepOutcome(result) } }] : result.journal;
   await appendJournal(
     trx,
-    result.journal.map((j) => ({
+    entries.map((j) => ({
       instanceId: row.id,
       countyId: row.county_id,
       revision,

@@ -15,7 +15,7 @@
  * administrator. Service calls answer through a macrotask, so a long chain of them lets the server
  * answer other requests (/health) between calls.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Engine } from 'bpmn-engine';
 import type { DefinitionElements, EngineState, ExternalTaskRow, InstanceStatus, TaskRow, TimerRow } from '../db/tables';
@@ -155,6 +155,50 @@ export interface StepResult {
   fired?: boolean;
   /** The action was refused after the engine caught up (a deadline closed the task first): the step still commits. */
   rejection?: DomainError;
+  /** The inputs of the step, journaled first (step.input) so that a replay can run it again (src/audit/replay.ts). */
+  step?: StepRecord;
+}
+
+/**
+ * Everything from outside the engine a step used: the action (a completion with its input, a timer, a
+ * message, a worker's outcome, a migration), the version it ran, the due instants of its timer rows as the
+ * step read them (a recomputed calendar moves them), what services read from the database (prepared),
+ * and an administrator's corrections. The time and the actor are the journal row's own columns.
+ */
+export interface StepRecord {
+  action: Record<string, unknown>;
+  definitionId: string;
+  checksum: string;
+  timers: Record<string, string>;
+  prepared?: Record<string, Record<string, unknown>>;
+  corrections?: Record<string, unknown>;
+}
+
+/** The inputs of a step as journaled (the sealed original of a masked input stays in the task row only). */
+export function stepRecord(input: StepInput, action: StepAction, corrections?: Corrections): StepRecord {
+  const { sealedInput: _sealed, ...rest } = action as StepAction & { sealedInput?: unknown };
+  void _sealed;
+  return {
+    action: rest as Record<string, unknown>,
+    definitionId: input.definition.row.id,
+    checksum: input.definition.row.checksum,
+    timers: Object.fromEntries(input.timerRows.map((t) => [t.id, new Date(t.due_at).toISOString()])),
+    ...(input.prepared && Object.keys(input.prepared).length ? { prepared: input.prepared } : {}),
+    ...(corrections && Object.keys(corrections).length ? { corrections } : {}),
+  };
+}
+
+/**
+ * The id of the n-th row a step creates (task, external task, timer): derived from the instance, the
+ * revision the step starts from and n, so that a replay of the step makes the same ids. A UUID in form
+ * (version 8, RFC 9562), unique because an instance's revision is taken by one committed step only.
+ */
+export function stepRowId(instanceId: string, revision: number, n: number): string {
+  const b = createHash('sm3').update(`${instanceId}:${revision}:${n}`).digest().subarray(0, 16);
+  b[6] = (b[6] & 0x0f) | 0x80;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 // bpmn-engine's activity API objects, as far as the host uses them.
@@ -180,6 +224,12 @@ class Session {
   entered = 0;
   readonly startedAt = Date.now();
   readonly budget: StepBudget;
+  private created = 0;
+
+  /** The id of the next row this step creates (deterministic: see stepRowId). */
+  nextId(): string {
+    return stepRowId(this.input.instanceId, this.input.revision, this.created++);
+  }
 
   constructor(
     readonly input: StepInput,
@@ -274,7 +324,9 @@ export async function drive(input: StepInput, action: StepAction, deps: DriveDep
     }
     const result = await act(slot, action);
     await settle(session);
-    return { result: await finish(slot, result), slot };
+    const finished = await finish(slot, result);
+    finished.step = stepRecord(input, action, corrections);
+    return { result: finished, slot };
   } catch (err) {
     slot.stop();
     const incident = incidentOf(session, err);
@@ -545,7 +597,7 @@ function listen(slot: EngineSlot): EventEmitter {
 function externalFromWait(session: Session, api: ActivityApi, external: { topic: string; priority: number }): NewExternalTask {
   const input = session.input;
   return {
-    id: randomUUID(),
+    id: session.nextId(),
     instance_id: input.instanceId,
     county_id: input.countyId,
     execution_id: api.executionId,
@@ -584,7 +636,7 @@ function taskFromWait(session: Session, api: ActivityApi): NewTask {
     }
   }
   return {
-    id: randomUUID(),
+    id: session.nextId(),
     instance_id: input.instanceId,
     county_id: input.countyId,
     execution_id: api.executionId,
@@ -716,7 +768,7 @@ async function finish(slot: EngineSlot, partial: Partial<StepResult>): Promise<S
       insert: live
         .filter((t) => !known.has(`${t.executionId}\u0000${t.elementId}`))
         .map((t) => ({
-          id: randomUUID(),
+          id: session.nextId(),
           instance_id: input.instanceId,
           county_id: input.countyId,
           execution_id: t.executionId,
@@ -749,6 +801,14 @@ function postponed(engine: Engine): ActivityApi[] {
   };
   visit((engine.execution?.getPostponed() ?? []) as ActivityApi[]);
   return out;
+}
+
+/** The activities an engine waits in now (element id and type), for a replay's answer. */
+export function activeElements(slot: EngineSlot): Array<{ elementId: string; type: string }> {
+  if (!slot.engine?.execution) return [];
+  return postponed(slot.engine)
+    .filter((a) => a.type !== 'bpmn:Process')
+    .map((a) => ({ elementId: a.id as string, type: a.type as string }));
 }
 
 /** executionIds of the user tasks and service tasks (external ones wait) the engine waits on now. */

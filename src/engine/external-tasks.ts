@@ -16,7 +16,7 @@ import type { NewExternalTask } from './drive';
 type Db = Knex | Knex.Transaction;
 
 export async function openExternalTasksOf(db: Db, instanceId: string): Promise<ExternalTaskRow[]> {
-  return db<ExternalTaskRow>('external_tasks').where({ instance_id: instanceId, status: 'open' });
+  return db<ExternalTaskRow>('external_tasks').where({ instance_id: instanceId, status: 'open' }).orderBy('id');
 }
 
 export async function findExternalTask(db: Db, id: string): Promise<ExternalTaskRow | undefined> {

@@ -10,7 +10,8 @@ import type { NewTask, TaskRetarget } from './drive';
 type Db = Knex | Knex.Transaction;
 
 export async function openTasksOf(trx: Db, instanceId: string): Promise<TaskRow[]> {
-  return trx<TaskRow>('tasks').where({ instance_id: instanceId, status: 'open' });
+  // In id order: a step's rows (tasks cancelled) come out in one order, the order a replay gives them too.
+  return trx<TaskRow>('tasks').where({ instance_id: instanceId, status: 'open' }).orderBy('id');
 }
 
 export async function findTask(db: Db, id: string): Promise<TaskRow | undefined> {

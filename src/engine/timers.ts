@@ -17,7 +17,7 @@ type Db = Knex | Knex.Transaction;
 export type TimerSnapshot = Pick<TimerRow, 'id' | 'execution_id' | 'due_at' | 'element_id'>;
 
 export async function timersOf(trx: Db, instanceId: string): Promise<TimerSnapshot[]> {
-  return trx<TimerRow>('timers').where({ instance_id: instanceId }).select('id', 'execution_id', 'due_at', 'element_id');
+  return trx<TimerRow>('timers').where({ instance_id: instanceId }).select('id', 'execution_id', 'due_at', 'element_id').orderBy('id');
 }
 
 export async function findTimer(db: Db, id: string): Promise<TimerRow | undefined> {

@@ -4,6 +4,7 @@
  */
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { AuditService } from '../audit/audit.service';
 import { Users } from '../auth/users';
 import { CalendarService } from '../calendar/calendar.service';
 import { CaseService } from '../cases/cases.service';
@@ -21,6 +22,7 @@ import { ExternalTaskService } from '../workflow/external-tasks.service';
 import { MigrationService } from '../workflow/migrations.service';
 import { InstanceService } from '../workflow/instances.service';
 import { TaskService } from '../workflow/tasks.service';
+import { AuditController } from './audit.controller';
 import { CalendarsController } from './calendars.controller';
 import { CasesController } from './cases.controller';
 import { ClockController } from './clock.controller';
@@ -65,6 +67,7 @@ export interface AppServices {
   defaults: DefaultRatings;
   complaints: ComplaintService;
   cases: CaseService;
+  audit: AuditService;
 }
 
 @Module({})
@@ -88,6 +91,7 @@ export class AppModule {
       [DefaultRatings, core.defaults],
       [ComplaintService, core.complaints],
       [CaseService, core.cases],
+      [AuditService, core.audit],
     ];
     return {
       module: AppModule,
@@ -112,6 +116,7 @@ export class AppModule {
         EngineTasksController,
         EngineExternalTasksController,
         EngineIncidentsController,
+        AuditController,
       ],
       providers: [
         ...services.map(([provide, useValue]) => ({ provide, useValue })),

@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { User, assertCounty, assertMay, canSeeCounty, visibleCounties } from '../auth/access';
+import { STEP_INPUT } from '../db/journal';
 import type { InstanceRow, JournalRow } from '../db/tables';
 import type { Runner } from '../engine/runner';
 import { NotFoundError, ValidationError } from '../errors';
@@ -99,7 +100,7 @@ export class InstanceService {
 
   async history(user: User, id: string) {
     const inst = await this.load(user, id);
-    const rows: JournalRow[] = await this.knex('journal').where({ instance_id: id }).orderBy('id');
+    const rows: JournalRow[] = await this.knex('journal').where({ instance_id: id }).whereNot({ type: STEP_INPUT }).orderBy('id');
     return {
       instance: view(inst),
       events: rows.map((r) => ({

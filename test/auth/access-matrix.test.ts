@@ -63,6 +63,8 @@ const WORKERS: Role[] = ['installation-admin', 'county-admin', 'worker'];
 const NONE = '00000000-0000-7000-8000-000000000000';
 /** A Camunda typed variable map of a task's input. */
 const typed = (input: Record<string, unknown>) => Object.fromEntries(Object.entries(input).map(([k, value]) => [k, { value }]));
+/** Who reads verification, replay and dossiers (src/auth/access.ts audit.read). */
+const AUDITORS: Role[] = ['installation-admin', 'county-admin', 'auditor'];
 
 type Call = { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string; body?: unknown; type?: string };
 /** [the operation of the OpenAPI document, how to call it on a county's objects, who may, whether it changes its objects] */
@@ -76,6 +78,14 @@ const MATRIX: Array<[string, (o: Objects, role: Role, cell: string) => Call, Row
   ['GET /api/v1/process-instances?incident=true', (o) => ({ method: 'GET', path: `/api/v1/process-instances?incident=true&county=${o.county}` }), serviceRoles(ADMINS, 200)],
   ['GET /api/v1/process-instances/{id}', (o) => ({ method: 'GET', path: `/api/v1/process-instances/${o.instanceId}` }), anyone(200)],
   ['GET /api/v1/process-instances/{id}/history', (o) => ({ method: 'GET', path: `/api/v1/process-instances/${o.instanceId}/history` }), anyone(200)],
+  ['GET /api/v1/process-instances/{id}/verify', (o) => ({ method: 'GET', path: `/api/v1/process-instances/${o.instanceId}/verify` }), routeRoles(AUDITORS, 200)],
+  ['GET /api/v1/process-instances/{id}/replay', (o) => ({ method: 'GET', path: `/api/v1/process-instances/${o.instanceId}/replay` }), routeRoles(AUDITORS, 200)],
+  ['GET /api/v1/process-instances/{id}/replay/check', (o) => ({ method: 'GET', path: `/api/v1/process-instances/${o.instanceId}/replay/check` }), routeRoles(AUDITORS, 200)],
+  ['GET /api/v1/process-instances/{id}/path', (o) => ({ method: 'GET', path: `/api/v1/process-instances/${o.instanceId}/path` }), routeRoles(AUDITORS, 200)],
+  ['GET /api/v1/process-instances/{id}/dossier', (o) => ({ method: 'GET', path: `/api/v1/process-instances/${o.instanceId}/dossier` }), routeRoles(AUDITORS, 200)],
+  ['GET /api/v1/process-instances/{id}/dossier.html', (o) => ({ method: 'GET', path: `/api/v1/process-instances/${o.instanceId}/dossier.html` }), routeRoles(AUDITORS, 200)],
+  ['GET /api/v1/audit/verify', (o) => ({ method: 'GET', path: `/api/v1/audit/verify?county=${o.county}` }), routeRoles(AUDITORS, 200)],
+  ['GET /api/v1/audit/replay-check', (o) => ({ method: 'GET', path: `/api/v1/audit/replay-check?county=${o.county}` }), routeRoles(AUDITORS, 200)],
   ['POST /api/v1/process-instances/{id}/retry', (o) => ({ method: 'POST', path: `/api/v1/process-instances/${o.instanceId}/retry`, body: {} }), routeRoles(ADMINS, 409)],
   ['GET /api/v1/tasks', (o) => ({ method: 'GET', path: `/api/v1/tasks?county=${o.county}` }), anyone(200)],
   ['GET /api/v1/tasks/{id}', (o) => ({ method: 'GET', path: `/api/v1/tasks/${o.taskId}` }), anyone(200)],

@@ -59,6 +59,7 @@ export async function openTasks(api: ApiClient, caseId: string): Promise<string[
 
 /** Completes the case's open task of `elementId` (the only one open unless `alongside` names the others); answers the task as it was. */
 export async function complete(api: ApiClient, caseId: string, elementId: string, variables: Record<string, unknown>, alongside: string[] = []) {
+  await snapshot(api, caseId);
   const open = (await api.get(`/api/v1/tasks?businessKey=${caseId}`)).body.items as Array<{ id: string; elementId: string; dueAt: string | null }>;
   expect(open.map((t) => t.elementId).sort()).toEqual([elementId, ...alongside].sort());
   const task = open.find((t) => t.elementId === elementId)!;
@@ -80,4 +81,49 @@ export async function expectArchived(api: ApiClient, county: string, caseId: str
   expect(c.instance.status).toBe('completed');
   expect(c.history[0].type).toBe('instance.started');
   expect(c.history.at(-1).type).toBe('instance.completed');
+  await expectReplayed(api, c.instance.id, caseId);
+}
+
+/** What the runner stored before each completion of a case: its revision, open tasks and variables (read through the API). */
+interface Snapshot {
+  revision: number;
+  tasks: Array<{ id: string; elementId: string; assignee: string | null; dueAt: string | null }>;
+  variables: Record<string, unknown>;
+}
+const snapshots = new Map<string, Snapshot[]>();
+
+async function snapshot(api: ApiClient, caseId: string): Promise<void> {
+  const tasks = (await api.get(`/api/v1/tasks?businessKey=${caseId}`)).body.items as Array<{ id: string; elementId: string; assignee: string | null; dueAt: string | null; instanceId: string }>;
+  if (!tasks.length) return;
+  const inst = (await api.get(`/api/v1/process-instances/${tasks[0].instanceId}`)).body;
+  const list = snapshots.get(caseId) ?? [];
+  list.push({
+    revision: inst.revision,
+    tasks: tasks.map((t) => ({ id: t.id, elementId: t.elementId, assignee: t.assignee ?? null, dueAt: t.dueAt })).sort((a, b) => a.id.localeCompare(b.id)),
+    variables: inst.variables,
+  });
+  snapshots.set(caseId, list);
+}
+
+/**
+ * Replay (src/audit/replay.ts): at every revision stored before a completion, the replayed open tasks and
+ * variables equal what the runner stored; the completed end equals the stored instance; re-executing the
+ * whole history gives every recorded step (replay/check consistent); the hash chain verifies.
+ */
+export async function expectReplayed(api: ApiClient, instanceId: string, caseId: string): Promise<void> {
+  const seen = snapshots.get(caseId) ?? [];
+  expect(seen.length).toBeGreaterThan(0);
+  for (const snap of seen) {
+    const r = await api.get(`/api/v1/process-instances/${instanceId}/replay?revision=${snap.revision}`);
+    expect(r.status).toBe(200);
+    const tasks = (r.body.openTasks as Snapshot['tasks']).map((t) => ({ id: t.id, elementId: t.elementId, assignee: t.assignee, dueAt: t.dueAt })).sort((a, b) => a.id.localeCompare(b.id));
+    expect({ revision: r.body.revision, tasks, variables: r.body.variables }).toEqual(snap);
+  }
+  const inst = (await api.get(`/api/v1/process-instances/${instanceId}`)).body;
+  const end = (await api.get(`/api/v1/process-instances/${instanceId}/replay`)).body;
+  expect(end).toMatchObject({ status: 'completed', revision: inst.revision, openTasks: [], timers: [] });
+  expect(end.variables).toEqual(inst.variables);
+  const check = (await api.get(`/api/v1/process-instances/${instanceId}/replay/check`)).body;
+  expect(check.status === 'consistent' ? check : JSON.stringify(check)).toMatchObject({ status: 'consistent' });
+  expect((await api.get(`/api/v1/process-instances/${instanceId}/verify`)).body).toMatchObject({ status: 'ok' });
 }
