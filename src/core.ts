@@ -26,6 +26,9 @@ import { Runner } from './engine/runner';
 import { ServiceDefinition, ServiceRegistry } from './engine/services';
 import { TimerJob } from './engine/timers';
 import { Health } from './health';
+import { Metrics } from './metrics';
+import { dueTimerStats } from './engine/timers';
+import { outboxStats } from './engine/outbox';
 import { ComplaintService } from './intake/complaints.service';
 import { DefaultRatings } from './intake/default-ratings';
 import { EvaluationService } from './intake/evaluations.service';
@@ -80,17 +83,31 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
     const templates = new TemplateStore(config.templatesDir);
     const services = new ServiceRegistry([notifyService(templates), setStatusService(), drawSampleService(tenants), deductionTargetsService(tenants), ...(options.services ?? [])]);
 
+    // Probes read at scrape time; the runner (built below) reports its steps to metrics.observe.
+    let runnerRef: Runner | undefined;
+    const metrics = new Metrics(
+      {
+        timers: () => dueTimerStats(knex, clock.now()),
+        outbox: () => outboxStats(knex),
+        engineCache: () => ({ size: runnerRef?.cachedEngines ?? 0, approxBytes: runnerRef?.cachedBytes ?? 0 }),
+      },
+      config.metricsToken,
+    );
+
     const definitions = new DefinitionStore(knex);
     // Steps that create external tasks wake the workers' long polls (the service is built just below).
     let externalTasks: ExternalTaskService | undefined;
     const runner = new Runner(knex, definitions, services, clock, deadlines, {
       cacheSize: config.engineCacheSize,
+      cacheMaxBytes: config.engineCacheMb * 1024 * 1024,
       beforeStep: (trx) => calendars.refreshIn(trx),
       budget: { maxActivities: config.stepMaxActivities, maxMs: config.stepMaxMs },
+      observer: metrics,
       afterCommit: (result) => {
         if (result.externalTasks.insert.length) externalTasks?.wake();
       },
     });
+    runnerRef = runner;
     externalTasks = new ExternalTaskService(knex, runner, clock, definitions, { pollIntervalMs: Math.min(config.pollIntervalMs, 1000) });
     const migrations = new MigrationService(knex, runner, definitions, tenants, clock, logger);
     const deployments = new DeploymentService(knex, definitions, tenants, services, deadlines, clock, migrations);
@@ -106,7 +123,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
     const pii = await openPiiCipher({ piiKey: config.piiKey, dataDir: config.dataDir, embedded: db.kind === 'pglite' }, knex);
     const starter = new CaseStarter(runner, definitions);
     const serviceCases = new ServiceCaseService(knex, tenants, clock);
-    const evaluations = new EvaluationService(knex, tenants, clock, pii, starter, logger);
+    const evaluations = new EvaluationService(knex, tenants, clock, pii, starter, logger, (county, bad) => metrics.rating(county, bad));
     const complaints = new ComplaintService(knex, tenants, clock, pii, starter, logger);
     const cases = new CaseService(knex, tenants, clock, pii);
     const defaults = new DefaultRatings(knex, clock, logger);
@@ -170,6 +187,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
       timers,
       scheduler,
       health,
+      metrics,
       /** Token of the administrator created at first start (embedded database only); shown once. */
       bootstrapToken,
       async close() {

@@ -151,6 +151,8 @@ export interface StepResult {
   /** Changes of services' own tables, written by each service's persist. */
   effects: Array<{ service: string; data: Record<string, unknown> }>;
   journal: StepJournalEntry[];
+  /** Set by the commit: the size of the stored state in bytes (the engine cache weighs engines by it). */
+  stateBytes?: number;
   /** A fire step: whether its timer row was due (false when it was gone or not yet due). */
   fired?: boolean;
   /** The action was refused after the engine caught up (a deadline closed the task first): the step still commits. */

@@ -51,17 +51,19 @@ export interface InstanceUpdate {
   definition_id?: string;
 }
 
-/** Writes the outcome of a step; the revision it started from must still be the stored one. */
-export async function updateAfterStep(trx: Knex.Transaction, id: string, fromRevision: number, update: InstanceUpdate): Promise<void> {
+/** Writes the outcome of a step; the revision it started from must still be the stored one. Answers the size of the stored state. */
+export async function updateAfterStep(trx: Knex.Transaction, id: string, fromRevision: number, update: InstanceUpdate): Promise<number> {
+  const state = update.state === null ? null : JSON.stringify(update.state);
   const n = await trx('process_instances')
     .where({ id, revision: fromRevision })
     .update({
       ...update,
-      state: update.state === null ? null : JSON.stringify(update.state),
+      state,
       variables: JSON.stringify(update.variables),
       // A committed step ends any incident.
       incident_at: null,
       incident_action: null,
     });
   if (n !== 1) throw new ConflictError(`Process instance ${id} was changed by another step; try again`, { field: 'instance', reason: 'changed by another step' }, 'concurrent_step');
+  return state?.length ?? 0;
 }
