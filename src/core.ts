@@ -11,6 +11,7 @@ import { Users } from './auth/users';
 import { CalendarService } from './calendar/calendar.service';
 import { CountyDeadlines } from './calendar/county-deadlines';
 import { loadBundledCalendarData } from './calendar/working-calendar';
+import { shanghaiDate } from './calendar/civil-date';
 import { drawSampleService } from './cases/callback-sample';
 import { CaseStarter } from './cases/case-start';
 import { CaseService } from './cases/cases.service';
@@ -27,6 +28,7 @@ import { ServiceDefinition, ServiceRegistry } from './engine/services';
 import { TimerJob } from './engine/timers';
 import { Health } from './health';
 import { Metrics } from './metrics';
+import { Progress } from './progress';
 import { dueTimerStats } from './engine/timers';
 import { outboxStats } from './engine/outbox';
 import { ComplaintService } from './intake/complaints.service';
@@ -77,7 +79,8 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
     await syncCounties(knex, tenants);
 
     const deadlines = new CountyDeadlines(tenants, loadBundledCalendarData());
-    const calendars = new CalendarService(knex, tenants, deadlines, clock, logger);
+    const progress = new Progress(logger);
+    const calendars = new CalendarService(knex, tenants, deadlines, clock, logger, undefined, progress);
     await calendars.start();
 
     const templates = new TemplateStore(config.templatesDir);
@@ -155,7 +158,15 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
       },
       counties: () => tenants.list().map((t) => t.id),
       clock: () => ({ now: clock.now(), simulated: clock.isSimulated }),
-      calendar: () => calendars.health(),
+      calendar: async () => {
+        const h = await calendars.health();
+        // The year of today missing is not ready (deadlines are computed provisionally); next year's, from 1 December, is a warning.
+        const year = shanghaiDate(clock.now()).slice(0, 4);
+        const missing = h.warnings.filter((w) => w.split(' ')[1] === year);
+        return missing.length ? { ...h, notReady: `calendar: ${missing.join('; ')}` } : h;
+      },
+      scheduler: () => (config.schedulerEnabled ? scheduler.status() : { running: false, disabled: true }),
+      jobs: () => progress.list(),
     });
 
     return {
@@ -188,6 +199,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
       scheduler,
       health,
       metrics,
+      progress,
       /** Token of the administrator created at first start (embedded database only); shown once. */
       bootstrapToken,
       async close() {
