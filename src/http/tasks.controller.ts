@@ -12,7 +12,7 @@ export class TasksController {
   constructor(private readonly tasks: TaskService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Task inbox: filters county, candidateGroup, assignee, instanceId, businessKey, overdue, status (open); paged by limit and offset, or by after (the next of the previous page); total counted up to 10,000 (totalIsCapped beyond)' })
+  @ApiOperation({ summary: 'Task inbox: filters county, candidateGroup, assignee, instanceId, businessKey, overdue, status (open); paged by limit and offset, or by after (the next of the previous page); total counted up to 1,000 (totalIsCapped beyond)' })
   list(@CurrentUser() user: User, @Query() q: Record<string, string>) {
     return this.tasks.list(user, {
       county: strParam(q.county, 'county', 64),

@@ -44,7 +44,7 @@ export interface TaskFilter {
 }
 
 /** The inbox counts its matches up to here; beyond, `totalIsCapped` (a count of a million rows would scan them). */
-export const TOTAL_CAP = 10_000;
+export const TOTAL_CAP = 1_000;
 
 /** The inbox order "due_at asc nulls last" as one value, as in the partial indexes. */
 const SORT_KEY = `coalesce(t.due_at, 'infinity'::timestamptz)`;
@@ -109,7 +109,7 @@ export class TaskService {
   /**
    * The inbox. Open tasks in the order they are due (no due instant last), then created, then id.
    * Paged by `limit` and either `offset` (shallow pages) or `after` (the `next` of the previous page: a
-   * key, so a deep page costs what the first does). `total` is counted up to TOTAL_CAP (10,000) and
+   * key, so a deep page costs what the first does). `total` is counted up to TOTAL_CAP (1,000: an index-only range of at most that many entries) and
    * `totalIsCapped` says when there are more: an exact count of a million open tasks would scan them.
    * Each filter has a partial index on open tasks (migrations/20261202000000_inbox_indexes.ts).
    */
@@ -122,9 +122,10 @@ export class TaskService {
     if (f.county) assertCounty(user, f.county);
     const counties = visibleCounties(user);
     const now = this.clock.now();
-    /** Every filter but the candidate group. */
-    const filtered = () => {
-      const q = this.knex('tasks as t').join('process_instances as i', 'i.id', 't.instance_id');
+    /** Every filter but the candidate group (the count joins the instances only to filter by business key). */
+    const filtered = (join = true) => {
+      const q = this.knex('tasks as t');
+      if (join || f.businessKey) q.join('process_instances as i', 'i.id', 't.instance_id');
       if (counties !== '*') q.whereIn('t.county_id', counties);
       if (f.county) q.where('t.county_id', f.county);
       q.where('t.status', f.status ?? 'open');
@@ -140,12 +141,12 @@ export class TaskService {
     };
     // A candidate group: the tasks whose first group it is (one ordered index range), and those that
     // have it after another (the few tasks with several groups), each branch ordered and limited.
-    const branches = (): Knex.QueryBuilder[] => {
-      if (!f.candidateGroup) return [filtered()];
+    const branches = (join = true): Knex.QueryBuilder[] => {
+      if (!f.candidateGroup) return [filtered(join)];
       const g = f.candidateGroup;
       return [
-        filtered().whereRaw(`(t.candidate_groups ->> 0) = ?`, [g]),
-        filtered()
+        filtered(join).whereRaw(`(t.candidate_groups ->> 0) = ?`, [g]),
+        filtered(join)
           .whereRaw(`jsonb_array_length(t.candidate_groups) > 1`)
           .whereRaw(`t.candidate_groups @> ?::jsonb`, [JSON.stringify([g])])
           .whereRaw(`(t.candidate_groups ->> 0) <> ?`, [g]),
@@ -171,7 +172,7 @@ export class TaskService {
             .offset(offset);
     const countQuery = async (): Promise<number> => {
       const counts = await Promise.all(
-        branches().map(async (q) => {
+        branches(false).map(async (q) => {
           const r = await this.knex.count<{ n: string | number }[]>({ n: '*' }).from(q.select(this.knex.raw('1')).limit(TOTAL_CAP + 1).as('c'));
           return Number(r[0].n);
         }),
