@@ -160,10 +160,14 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
       clock: () => ({ now: clock.now(), simulated: clock.isSimulated }),
       calendar: async () => {
         const h = await calendars.health();
-        // The year of today missing is not ready (deadlines are computed provisionally); next year's, from 1 December, is a warning.
+        // The national year of today missing is not ready: every county's deadlines would be provisional.
+        // A regional year of today missing (one county's own days off) is degraded: said, but 200; next
+        // year's, from 1 December, is a warning.
         const year = shanghaiDate(clock.now()).slice(0, 4);
-        const missing = h.warnings.filter((w) => w.split(' ')[1] === year);
-        return missing.length ? { ...h, notReady: `calendar: ${missing.join('; ')}` } : h;
+        const today = h.warnings.filter((w) => w.split(' ')[1] === year);
+        const national = today.filter((w) => w.startsWith('national '));
+        if (national.length) return { ...h, notReady: `calendar: ${today.join('; ')}` };
+        return today.length ? { ...h, degraded: `calendar: ${today.join('; ')}` } : h;
       },
       scheduler: () => (config.schedulerEnabled ? scheduler.status() : { running: false, disabled: true }),
       jobs: () => progress.list(),

@@ -58,6 +58,8 @@ export class Metrics {
       registers,
     });
     this.ratings = new Counter({ name: 'hcp_intake_ratings_total', help: 'Ratings stored, by county and whether bad (不满意 / 非常不满意)', labelNames: ['county', 'bad'], registers });
+    // A gauge whose collect sets others is registered before them: a scrape collects in that order.
+    let capped: Gauge, lag: Gauge, dead: Gauge, cacheBytes: Gauge;
     new Gauge({
       name: 'hcp_timers_due',
       help: 'Timers due and not yet fired (counted up to 100000; hcp_timers_due_capped is 1 when there are more)',
@@ -69,9 +71,8 @@ export class Metrics {
         lag.set(t.lagSeconds);
       },
     });
-    const capped = new Gauge({ name: 'hcp_timers_due_capped', help: '1 when more timers are due than hcp_timers_due counts', registers });
-    const lag = new Gauge({ name: 'hcp_timers_lag_seconds', help: 'How far the oldest due timer lags behind its due instant (0: none due)', registers });
-    const dead = new Gauge({ name: 'hcp_outbox_dead', help: 'Notifications parked as dead after their last delivery attempt (counted up to 100000)', registers });
+    capped = new Gauge({ name: 'hcp_timers_due_capped', help: '1 when more timers are due than hcp_timers_due counts', registers });
+    lag = new Gauge({ name: 'hcp_timers_lag_seconds', help: 'How far the oldest due timer lags behind its due instant (0: none due)', registers });
     new Gauge({
       name: 'hcp_outbox_pending',
       help: 'Notifications waiting for delivery (counted up to 100000)',
@@ -82,7 +83,7 @@ export class Metrics {
         dead.set(o.dead);
       },
     });
-    const cacheBytes = new Gauge({ name: 'hcp_engine_cache_bytes', help: 'Approximate size of the engines kept in memory (their stored state, a proxy for the heap they hold)', registers });
+    dead = new Gauge({ name: 'hcp_outbox_dead', help: 'Notifications parked as dead after their last delivery attempt (counted up to 100000)', registers });
     new Gauge({
       name: 'hcp_engine_cache_size',
       help: 'Engines of running instances kept in memory between steps',
@@ -93,6 +94,7 @@ export class Metrics {
         cacheBytes.set(c.approxBytes);
       },
     });
+    cacheBytes = new Gauge({ name: 'hcp_engine_cache_bytes', help: 'Approximate heap of the engines kept in memory (their stored state times HEAP_BYTES_PER_STATE_BYTE)', registers });
   }
 
   /** The runner's StepObserver. */

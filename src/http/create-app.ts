@@ -43,7 +43,8 @@ export async function createApp(core: AppServices, opts: CreateAppOptions = {}):
       // The route pattern, not the URL: ids and query strings stay out of the log.
       const route = req.routeOptions?.url ?? 'unmatched';
       const fields = { requestId: req.id, method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 };
-      if (reply.statusCode >= 500) requestLog.error('request', fields);
+      if (reply.statusCode >= 500 && reply.statusCode !== 503) requestLog.error('request', fields);
+      else if (reply.statusCode === 503) requestLog.warn('request', fields);
       else requestLog.log('request', fields);
     });
   }
