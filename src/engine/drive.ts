@@ -74,6 +74,8 @@ export interface StepInput {
   timerRows: Array<Pick<TimerRow, 'id' | 'execution_id' | 'due_at'> & { element_id?: string }>;
   /** Open external task rows of the instance. */
   openExternalTasks?: Array<Pick<ExternalTaskRow, 'id' | 'execution_id' | 'element_id'>>;
+  /** Set when `state` was not read because the kept engine is current: reads it (a re-drive from the stored state). */
+  stateOf?: () => Promise<unknown>;
   /** What services with `prepare` read for this step, by the element id of the service task. */
   prepared?: Record<string, Record<string, unknown>>;
 }

@@ -31,10 +31,10 @@ import type { DefinitionStore, LoadedDefinition } from './definition-store';
 import { DEFAULT_BUDGET, EngineSlot, StepAction, StepBudget, StepIncident, StepInput, StepResult, drive } from './drive';
 import type { DeadlinePort } from './elements';
 import { findExternalTask, openExternalTasksOf } from './external-tasks';
-import { findByBusinessKey, insertInstance, lockInstance, markIncident, rebindDefinition } from './instances';
+import { findByBusinessKey, insertInstance, lockAndRead, lockInstance, markIncident, readState, rebindDefinition } from './instances';
 import { NeedsPreparation, ServiceRegistry } from './services';
 import { findTask, openTasksOf } from './tasks';
-import { findTimer, timersOf } from './timers';
+import { TimerSnapshot, findTimer, timersOf } from './timers';
 
 export interface StartInput {
   countyId: string;
@@ -120,6 +120,11 @@ class EngineCache {
     private readonly limit: number,
     private readonly maxBytes: number,
   ) {}
+
+  /** The revision of the engine kept for an instance, without taking it. */
+  peekRevision(instanceId: string): number | undefined {
+    return this.slots.get(instanceId)?.slot.revision;
+  }
 
   /** Takes the engine kept for an instance out of the cache (a step owns it until it commits). */
   take(instanceId: string): EngineSlot | undefined {
@@ -447,17 +452,25 @@ export class Runner {
   ): Promise<{ row: InstanceRow; result: StepResult }> {
     const { guard, retried, toDefinitionId } = opts;
     let slot: EngineSlot | undefined;
+    let stateSkipped = false;
     let incident: InstanceRow | undefined;
     const out = await this.knex
       .transaction(async (trx) => {
-        const row = await lockInstance(trx, instanceId);
-        if (!row) throw new NotFoundError(`No process instance ${instanceId}`);
+        // One statement: the lock, the open tasks, timers and external tasks, and the state unless the
+        // kept engine is current (see lockAndRead; a wait for the lock behind another step reads again).
+        const peeked = this.cache.peekRevision(instanceId);
+        const read = await lockAndRead(trx, instanceId, action.kind === 'migrate' ? undefined : peeked);
+        if (!read) throw new NotFoundError(`No process instance ${instanceId}`);
+        const row = read.row;
         where.county_id = row.county_id;
         where.process_key = row.process_key;
         await this.opts.beforeStep?.(trx);
         const definition = await this.definitions.get(toDefinitionId ?? row.definition_id, trx);
         const now = this.clock.now();
-        const [openTasks, timerRows, openExternalTasks] = await Promise.all([openTasksOf(trx, row.id), timersOf(trx, row.id), openExternalTasksOf(trx, row.id)]);
+        const [openTasks, timerRows, openExternalTasks] = read.consistent
+          ? [read.openTasks as TaskRow[], read.timerRows as TimerSnapshot[], read.openExternalTasks as ExternalTaskRow[]]
+          : await Promise.all([openTasksOf(trx, row.id), timersOf(trx, row.id), openExternalTasksOf(trx, row.id)]);
+        stateSkipped = read.stateSkipped;
         await guard?.(trx, openTasks);
         if (row.status !== 'running') throw new ConflictError(`Process instance ${instanceId} is ${row.status}`, { field: 'instance', reason: `is ${row.status}`, status: row.status }, 'instance_not_running');
         if (row.incident_at && !retried) throw incidentConflict(row);
@@ -471,8 +484,9 @@ export class Runner {
         }
         const kept = this.cache.take(row.id);
         const current = kept && kept.revision === row.revision ? kept : undefined;
-        // A stale engine is let go (see EngineCache.keep).
-        const input: StepInput = { ...this.inputOf(row, definition, actor, now), openTasks, timerRows, openExternalTasks };
+        // A stale engine is let go (see EngineCache.keep). The state was skipped only for a current one.
+        if (stateSkipped && !current) row.state = (await readState(trx, row.id)) as InstanceRow['state'];
+        const input: StepInput = { ...this.inputOf(row, definition, actor, now), openTasks, timerRows, openExternalTasks, ...(stateSkipped && current ? { stateOf: () => readState(trx, row.id) } : {}) };
         let driven: { result: StepResult; slot: EngineSlot };
         try {
           driven = await this.driveStep(trx, input, action, current, retried?.corrections);
@@ -513,6 +527,8 @@ export class Runner {
         if (!(err instanceof NeedsPreparation) || round >= 20) throw err;
         const data = await this.services.get(err.service)!.prepare!(trx, err.call);
         input = { ...input, prepared: { ...input.prepared, [err.call.elementId]: data } };
+        // Driven again from the stored state: read it when the step skipped it (its engine was kept).
+        if (input.stateOf) input = { ...input, state: (await input.stateOf()) as StepInput['state'], stateOf: undefined };
         kept = undefined;
       }
     }
