@@ -52,7 +52,8 @@ async function inMemory(n: number) {
   const c = await compileDefinition(xml, { countyId: 'liudong', services, deadlines, hasForm: (k) => fs.existsSync(path.join(ROOT, 'processes', 'liudong', 'forms', `${k}.json`)) });
   const row = { id: 'def-ld', county_id: 'liudong', process_key: c.processKey, version: 1, name: c.name, file_name: null, checksum: c.checksum, elements: c.elements, deployed_by: 'bench', deployed_at: new Date() };
   const definition: LoadedDefinition = { row, context: deserialize(JSON.parse(c.serializedContext), hostTypeResolver) };
-  const deps = { services, deadlines, budget: DEFAULT_BUDGET };
+  // A generous wall-time budget: on a loaded machine an in-memory start can take seconds.
+  const deps = { services, deadlines, budget: { ...DEFAULT_BUDGET, maxMs: 120_000 } };
   const now = new Date();
   const base = (i: number): StepInput => ({ instanceId: `m-${i}`, countyId: 'liudong', businessKey: `m-${i}`, revision: 0, state: null, definition, actor: 'bench', now, openTasks: [], timerRows: [] });
   const started: Array<{ slot: EngineSlot; input: StepInput; task: { id: string; execution_id: string; element_id: string } }> = [];
