@@ -47,7 +47,7 @@ export async function startServer(env: Record<string, string>): Promise<{ url: s
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < 2400; i++) {
     const ok = await fetch(`${url}/health`).then((r) => r.ok).catch(() => false);
     if (ok) break;
     await new Promise((r) => setTimeout(r, 50));

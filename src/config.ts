@@ -31,6 +31,8 @@ export interface AppConfig {
   outboxMaxAttempts: number;
   /** Engines of running instances kept in memory between steps (0: recover every step from the database). */
   engineCacheSize: number;
+  /** ENGINE_CACHE_MB: and their approximate heap (weighed by their stored state; see src/engine/runner.ts). */
+  engineCacheMb: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   production: boolean;
   /** PII_KEY: base64 of the 32-byte key that encrypts evaluator data (required with PostgreSQL; see src/privacy/cipher.ts). */
@@ -43,6 +45,8 @@ export interface AppConfig {
   stepMaxActivities: number;
   /** STEP_MAX_MS: wall time one step may take before it is aborted as an incident. */
   stepMaxMs: number;
+  /** METRICS_TOKEN: a bearer token that may read GET /metrics and nothing else (for a Prometheus server). */
+  metricsToken?: string;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min = 0): number {
@@ -90,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     webhookUrl: env.WEBHOOK_URL,
     outboxMaxAttempts: int(env, 'OUTBOX_MAX_ATTEMPTS', 8, 1),
     engineCacheSize: int(env, 'ENGINE_CACHE_SIZE', 500, 0),
+    engineCacheMb: int(env, 'ENGINE_CACHE_MB', 160, 0),
     logLevel: level,
     production,
     piiKey: env.PII_KEY || undefined,
@@ -97,7 +102,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     tokenTtlDays: int(env, 'TOKEN_TTL_DAYS', 90, 1),
     stepMaxActivities: int(env, 'STEP_MAX_ACTIVITIES', 1000, 10),
     stepMaxMs: int(env, 'STEP_MAX_MS', 5000, 100),
+    metricsToken: env.METRICS_TOKEN || undefined,
   };
+  if (cfg.metricsToken && !/^[\x21-\x7e]{16,200}$/.test(cfg.metricsToken)) throw new ConfigError('METRICS_TOKEN must be 16–200 printable characters without spaces');
   if (cfg.adminToken && !/^[\x21-\x7e]{16,200}$/.test(cfg.adminToken)) throw new ConfigError('ADMIN_TOKEN must be 16–200 printable characters without spaces');
   if (cfg.piiKey && Buffer.from(cfg.piiKey, 'base64').length !== 32) throw new ConfigError('PII_KEY must be the base64 of 32 random bytes (e.g. `openssl rand -base64 32`)');
   if (production && cfg.webhookSecret === 'dev-only-secret' && transport === 'webhook') {

@@ -13,6 +13,7 @@ import { Users } from './auth/users';
 import { CalendarService } from './calendar/calendar.service';
 import { CountyDeadlines } from './calendar/county-deadlines';
 import { loadBundledCalendarData } from './calendar/working-calendar';
+import { shanghaiDate } from './calendar/civil-date';
 import { drawSampleService } from './cases/callback-sample';
 import { CaseStarter } from './cases/case-start';
 import { CaseService } from './cases/cases.service';
@@ -28,6 +29,10 @@ import { Runner } from './engine/runner';
 import { ServiceDefinition, ServiceRegistry } from './engine/services';
 import { TimerJob } from './engine/timers';
 import { Health } from './health';
+import { Metrics } from './metrics';
+import { Progress } from './progress';
+import { dueTimerStats } from './engine/timers';
+import { outboxStats } from './engine/outbox';
 import { ComplaintService } from './intake/complaints.service';
 import { DefaultRatings } from './intake/default-ratings';
 import { EvaluationService } from './intake/evaluations.service';
@@ -76,23 +81,38 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
     await syncCounties(knex, tenants);
 
     const deadlines = new CountyDeadlines(tenants, loadBundledCalendarData());
-    const calendars = new CalendarService(knex, tenants, deadlines, clock, logger);
+    const progress = new Progress(logger);
+    const calendars = new CalendarService(knex, tenants, deadlines, clock, logger, undefined, progress);
     await calendars.start();
 
     const templates = new TemplateStore(config.templatesDir);
     const services = new ServiceRegistry([notifyService(templates), setStatusService(), drawSampleService(tenants), deductionTargetsService(tenants), ...(options.services ?? [])]);
+
+    // Probes read at scrape time; the runner (built below) reports its steps to metrics.observe.
+    let runnerRef: Runner | undefined;
+    const metrics = new Metrics(
+      {
+        timers: () => dueTimerStats(knex, clock.now()),
+        outbox: () => outboxStats(knex),
+        engineCache: () => ({ size: runnerRef?.cachedEngines ?? 0, approxBytes: runnerRef?.cachedBytes ?? 0 }),
+      },
+      config.metricsToken,
+    );
 
     const definitions = new DefinitionStore(knex);
     // Steps that create external tasks wake the workers' long polls (the service is built just below).
     let externalTasks: ExternalTaskService | undefined;
     const runner = new Runner(knex, definitions, services, clock, deadlines, {
       cacheSize: config.engineCacheSize,
+      cacheMaxBytes: config.engineCacheMb * 1024 * 1024,
       beforeStep: (trx) => calendars.refreshIn(trx),
       budget: { maxActivities: config.stepMaxActivities, maxMs: config.stepMaxMs },
+      observer: metrics,
       afterCommit: (result) => {
         if (result.externalTasks.insert.length) externalTasks?.wake();
       },
     });
+    runnerRef = runner;
     externalTasks = new ExternalTaskService(knex, runner, clock, definitions, { pollIntervalMs: Math.min(config.pollIntervalMs, 1000) });
     const migrations = new MigrationService(knex, runner, definitions, tenants, clock, logger);
     const deployments = new DeploymentService(knex, definitions, tenants, services, deadlines, clock, migrations);
@@ -108,7 +128,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
     const pii = await openPiiCipher({ piiKey: config.piiKey, dataDir: config.dataDir, embedded: db.kind === 'pglite' }, knex);
     const starter = new CaseStarter(runner, definitions);
     const serviceCases = new ServiceCaseService(knex, tenants, clock);
-    const evaluations = new EvaluationService(knex, tenants, clock, pii, starter, logger);
+    const evaluations = new EvaluationService(knex, tenants, clock, pii, starter, logger, (county, bad) => metrics.rating(county, bad));
     const complaints = new ComplaintService(knex, tenants, clock, pii, starter, logger);
     const cases = new CaseService(knex, tenants, clock, pii);
     const defaults = new DefaultRatings(knex, clock, logger);
@@ -143,7 +163,19 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
       },
       counties: () => tenants.list().map((t) => t.id),
       clock: () => ({ now: clock.now(), simulated: clock.isSimulated }),
-      calendar: () => calendars.health(),
+      calendar: async () => {
+        const h = await calendars.health();
+        // The national year of today missing is not ready: every county's deadlines would be provisional.
+        // A regional year of today missing (one county's own days off) is degraded: said, but 200; next
+        // year's, from 1 December, is a warning.
+        const year = shanghaiDate(clock.now()).slice(0, 4);
+        const today = h.warnings.filter((w) => w.split(' ')[1] === year);
+        const national = today.filter((w) => w.startsWith('national '));
+        if (national.length) return { ...h, notReady: `calendar: ${today.join('; ')}` };
+        return today.length ? { ...h, degraded: `calendar: ${today.join('; ')}` } : h;
+      },
+      scheduler: () => (config.schedulerEnabled ? scheduler.status() : { running: false, disabled: true }),
+      jobs: () => progress.list(),
     });
 
     return {
@@ -176,6 +208,8 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
       timers,
       scheduler,
       health,
+      metrics,
+      progress,
       /** Token of the administrator created at first start (embedded database only); shown once. */
       bootstrapToken,
       async close() {

@@ -3,15 +3,14 @@
  * config → core → http → scheduler → signals.
  */
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { loadConfig } from './config';
 import { createCore } from './core';
 import { DataDirLockedError } from './db/database';
 import { ConfigError } from './errors';
-import { createApp } from './http/create-app';
+import { createApp, nestJsonLogger } from './http/create-app';
+import { jsonLogger } from './log';
 
 async function main() {
-  const logger = new Logger('hcp');
   let config;
   try {
     config = loadConfig();
@@ -22,9 +21,12 @@ async function main() {
     }
     throw err;
   }
+  // One JSON object a line (src/log.ts); LOG_LEVEL debug, log (= info), warn or error.
+  const minLevel = config.logLevel === 'log' ? 'info' : config.logLevel;
+  const logger = jsonLogger({ minLevel });
   let core;
   try {
-    core = await createCore(config, new Logger('engine'));
+    core = await createCore(config, logger);
   } catch (err) {
     if (err instanceof DataDirLockedError) {
       console.error(err.message);
@@ -33,8 +35,7 @@ async function main() {
     console.error(`Start-up failed: ${(err as Error).message}`);
     process.exit(1);
   }
-  const levels = (['error', 'warn', 'log', 'debug'] as const).slice(0, ['error', 'warn', 'log', 'debug'].indexOf(config.logLevel) + 1);
-  const app = await createApp(core, { logger: [...levels] });
+  const app = await createApp(core, { logger: nestJsonLogger(logger), requestLog: logger });
   await app.listen(config.port, config.host);
   if (config.schedulerEnabled) core.scheduler.start();
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;

@@ -17,6 +17,10 @@ export class Scheduler {
   private running = false;
   private stopped = true;
   private loop?: Promise<void>;
+  private startedAt?: number;
+  private lastTickAt?: number;
+  private lastTickMs?: number;
+  private tickStartedAt?: number;
 
   constructor(
     private readonly jobs: Job[],
@@ -26,6 +30,7 @@ export class Scheduler {
 
   start(): void {
     this.stopped = false;
+    this.startedAt = Date.now();
     this.schedule(0);
   }
 
@@ -39,6 +44,7 @@ export class Scheduler {
   async tick(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    this.tickStartedAt = Date.now();
     try {
       for (const job of this.jobs) {
         if (this.stopped && this.timer) return;
@@ -50,7 +56,26 @@ export class Scheduler {
       }
     } finally {
       this.running = false;
+      this.lastTickAt = Date.now();
+      this.lastTickMs = this.lastTickAt - this.tickStartedAt!;
     }
+  }
+
+  /**
+   * For /health (wall time): whether the loop runs, when its last round ended and how long it took.
+   * Not ready when the loop was started but no round has ended for `stalledAfterMs` (a round stuck on
+   * the database, or a loop that died).
+   */
+  status(stalledAfterMs = Math.max(60_000, 20 * this.pollIntervalMs)): { running: boolean; lastTickAt: string | null; lastTickMs: number | null; notReady?: string } {
+    const out = {
+      running: !this.stopped,
+      lastTickAt: this.lastTickAt ? new Date(this.lastTickAt).toISOString() : null,
+      lastTickMs: this.lastTickMs ?? null,
+    };
+    if (this.stopped) return out;
+    const since = Date.now() - (this.lastTickAt ?? this.startedAt ?? Date.now());
+    if (since > stalledAfterMs) return { ...out, notReady: `scheduler: no round ended for ${Math.round(since / 1000)} s` };
+    return out;
   }
 
   private schedule(delay: number) {

@@ -69,6 +69,7 @@ export const ACCESS = {
   'clock.set': { roles: ['admin'], installation: true, what: 'set the clock every county shares' },
   'defaults.run': { roles: ['admin'], installation: true, what: 'apply the 7-day default ratings of every county' },
   'outbox.read': { roles: ['admin'], what: "read the notifications of one's counties" },
+  'metrics.read': { roles: ['admin'], installation: true, what: 'read the operational metrics of the installation (GET /metrics; a Prometheus server uses METRICS_TOKEN instead)' },
   'users.manage': { roles: ['admin'], what: 'create, list, disable users and give them new tokens (within what you hold)' },
   'migration.run': { roles: ['admin', 'process-admin'], what: 'move running instances to another version of their process' },
   'migration.read': { roles: ['admin', 'process-admin', 'auditor'], what: 'read a migration of running instances' },

@@ -40,6 +40,7 @@ import { addDays, formatShanghai, shanghaiDate } from './civil-date';
 import type { CountyDeadlines } from './county-deadlines';
 import { DeadlineSyntaxError, computeDeadline, describeDeadline, parseDeadline } from './deadline';
 import { RecomputeResult, ScopeYear, recomputePendingDeadlines } from './recompute';
+import type { Progress } from '../progress';
 import { CalendarDataError, CalendarYearData, NATIONAL_SCOPE, SourceLevel, isCalendarScope, loadBundledCalendarData, validateCalendarYear } from './working-calendar';
 
 export interface CalendarVersionView {
@@ -103,6 +104,7 @@ export class CalendarService {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly bundled: () => CalendarYearData[] = () => loadBundledCalendarData(),
+    private readonly progress?: Progress,
   ) {}
 
   /** At start: bundled files into the database where absent, then the years in force into the deadline port. */
@@ -223,6 +225,7 @@ export class CalendarService {
         actor,
         label: written.map((w) => `${w.scope}/${w.year} v${w.version}`).join(', '),
         logger: this.logger,
+        progress: this.progress,
       });
       if (written.length === 1) {
         await setRecomputedCount(trx, written[0].id, recomputed.timers + recomputed.tasks);

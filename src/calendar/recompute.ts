@@ -19,6 +19,7 @@ import { appendJournal } from '../db/journal';
 import { moveDueDates } from '../engine/tasks';
 import { moveDueInstants } from '../engine/timers';
 import type { Logger } from '../log';
+import { Progress, ProgressHandle, noProgress } from '../progress';
 import type { TenantRegistry } from '../tenants';
 import { shanghaiDate, shanghaiInstant } from './civil-date';
 import { CountyDeadlines } from './county-deadlines';
@@ -73,7 +74,7 @@ function yearOf(d: Date): number {
 
 export async function recomputePendingDeadlines(
   trx: Knex.Transaction,
-  opts: { tenants: TenantRegistry; years: CalendarYearData[]; changed: ScopeYear[]; now: Date; actor: string; label: string; logger: Logger },
+  opts: { tenants: TenantRegistry; years: CalendarYearData[]; changed: ScopeYear[]; now: Date; actor: string; label: string; logger: Logger; progress?: Progress },
 ): Promise<RecomputeResult> {
   const result: RecomputeResult = { timers: 0, tasks: 0, changes: [] };
   if (!opts.changed.length) return result;
@@ -139,72 +140,87 @@ export async function recomputePendingDeadlines(
   const countyIds = counties.map((t) => t.id);
   const revisions = new Map<string, number>();
 
-  for (const kind of ['timer', 'task'] as const) {
-    let after = '';
-    for (;;) {
-      const q =
-        kind === 'timer'
-          ? trx('timers as t')
-              .join('process_instances as i', 'i.id', 't.instance_id')
-              .whereIn('t.county_id', countyIds)
-              .whereNotNull('t.expression')
-              .where('t.due_at', '>', bound)
-              .where('i.status', 'running')
-              .select('t.id', 't.instance_id', 't.county_id', 't.element_id', 't.expression', 't.due_at', 't.provisional', 't.created_at', 'i.variables', 'i.revision')
-          : trx('tasks as t')
-              .join('process_instances as i', 'i.id', 't.instance_id')
-              .whereIn('t.county_id', countyIds)
-              .where('t.status', 'open')
-              .whereNotNull('t.due_expression')
-              .where('t.due_at', '>', bound)
-              .select('t.id', 't.instance_id', 't.county_id', 't.element_id', 't.due_expression as expression', 't.due_at', 't.due_provisional as provisional', 't.created_at', 'i.variables', 'i.revision');
-      if (after) q.where('t.id', '>', after);
-      const rows: Candidate[] = await q.orderBy('t.id').limit(PAGE);
-      if (!rows.length) break;
-      after = rows[rows.length - 1].id;
-      const changes: DeadlineChange[] = [];
-      for (const row of rows) {
-        const ch = recompute(row);
-        if (ch) {
-          ch.kind = kind;
-          changes.push(ch);
-          revisions.set(row.instance_id, Number(row.revision));
+  // Progress (log lines, /health): how many candidate rows there are, then how many are examined.
+  let progress: ProgressHandle = noProgress;
+  if (opts.progress) {
+    const [timers, tasks] = await Promise.all([
+      trx('timers as t').join('process_instances as i', 'i.id', 't.instance_id').whereIn('t.county_id', countyIds).whereNotNull('t.expression').where('t.due_at', '>', bound).where('i.status', 'running').count({ n: '*' }),
+      trx('tasks as t').whereIn('t.county_id', countyIds).where('t.status', 'open').whereNotNull('t.due_expression').where('t.due_at', '>', bound).count({ n: '*' }),
+    ]);
+    progress = opts.progress.begin(`calendar recompute ${opts.label}`, Number(timers[0].n) + Number(tasks[0].n));
+  }
+
+  try {
+    for (const kind of ['timer', 'task'] as const) {
+      let after = '';
+      for (;;) {
+        const q =
+          kind === 'timer'
+            ? trx('timers as t')
+                .join('process_instances as i', 'i.id', 't.instance_id')
+                .whereIn('t.county_id', countyIds)
+                .whereNotNull('t.expression')
+                .where('t.due_at', '>', bound)
+                .where('i.status', 'running')
+                .select('t.id', 't.instance_id', 't.county_id', 't.element_id', 't.expression', 't.due_at', 't.provisional', 't.created_at', 'i.variables', 'i.revision')
+            : trx('tasks as t')
+                .join('process_instances as i', 'i.id', 't.instance_id')
+                .whereIn('t.county_id', countyIds)
+                .where('t.status', 'open')
+                .whereNotNull('t.due_expression')
+                .where('t.due_at', '>', bound)
+                .select('t.id', 't.instance_id', 't.county_id', 't.element_id', 't.due_expression as expression', 't.due_at', 't.due_provisional as provisional', 't.created_at', 'i.variables', 'i.revision');
+        if (after) q.where('t.id', '>', after);
+        const rows: Candidate[] = await q.orderBy('t.id').limit(PAGE);
+        if (!rows.length) break;
+        after = rows[rows.length - 1].id;
+        progress.advance(rows.length);
+        const changes: DeadlineChange[] = [];
+        for (const row of rows) {
+          const ch = recompute(row);
+          if (ch) {
+            ch.kind = kind;
+            changes.push(ch);
+            revisions.set(row.instance_id, Number(row.revision));
+          }
         }
+        for (let i = 0; i < changes.length; i += WRITE_BATCH) {
+          const batch = changes.slice(i, i + WRITE_BATCH);
+          const moves = batch.map((c) => ({ id: c.id, old: c.old, new: c.new, provisional: c.newProvisional }));
+          const written = kind === 'timer' ? await moveDueInstants(trx, moves) : await moveDueDates(trx, moves);
+          const done = batch.filter((c) => written.has(c.id));
+          if (!done.length) continue;
+          await appendJournal(
+            trx,
+            done.map((c) => ({
+              instanceId: c.instanceId,
+              countyId: c.countyId,
+              revision: revisions.get(c.instanceId) ?? 0,
+              type: 'deadline.recomputed',
+              elementId: c.elementId,
+              elementType: kind === 'task' ? 'bpmn:UserTask' : null,
+              actor: opts.actor,
+              data: {
+                old: c.old.toISOString(),
+                new: c.new.toISOString(),
+                expression: c.expression,
+                ...(kind === 'task' ? { taskId: c.id } : { timerId: c.id }),
+                oldProvisional: c.oldProvisional,
+                newProvisional: c.newProvisional,
+                calendar: opts.label,
+              },
+              at: opts.now,
+            })),
+          );
+          if (kind === 'timer') result.timers += done.length;
+          else result.tasks += done.length;
+          result.changes.push(...done);
+        }
+        if (rows.length < PAGE) break;
       }
-      for (let i = 0; i < changes.length; i += WRITE_BATCH) {
-        const batch = changes.slice(i, i + WRITE_BATCH);
-        const moves = batch.map((c) => ({ id: c.id, old: c.old, new: c.new, provisional: c.newProvisional }));
-        const written = kind === 'timer' ? await moveDueInstants(trx, moves) : await moveDueDates(trx, moves);
-        const done = batch.filter((c) => written.has(c.id));
-        if (!done.length) continue;
-        await appendJournal(
-          trx,
-          done.map((c) => ({
-            instanceId: c.instanceId,
-            countyId: c.countyId,
-            revision: revisions.get(c.instanceId) ?? 0,
-            type: 'deadline.recomputed',
-            elementId: c.elementId,
-            elementType: kind === 'task' ? 'bpmn:UserTask' : null,
-            actor: opts.actor,
-            data: {
-              old: c.old.toISOString(),
-              new: c.new.toISOString(),
-              expression: c.expression,
-              ...(kind === 'task' ? { taskId: c.id } : { timerId: c.id }),
-              oldProvisional: c.oldProvisional,
-              newProvisional: c.newProvisional,
-              calendar: opts.label,
-            },
-            at: opts.now,
-          })),
-        );
-        if (kind === 'timer') result.timers += done.length;
-        else result.tasks += done.length;
-        result.changes.push(...done);
-      }
-      if (rows.length < PAGE) break;
     }
+  } finally {
+    progress.end();
   }
   return result;
 }

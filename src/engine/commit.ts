@@ -62,6 +62,6 @@ export async function commit(trx: Knex.Transaction, row: InstanceRow, result: St
     updated_at: now,
     ended_at: result.status === 'running' ? null : now,
   };
-  await updateAfterStep(trx, row.id, row.revision, update);
+  result.stateBytes = await updateAfterStep(trx, row.id, row.revision, update);
   return { ...row, ...update, incident_at: null, incident_action: null, state: null };
 }

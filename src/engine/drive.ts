@@ -74,6 +74,8 @@ export interface StepInput {
   timerRows: Array<Pick<TimerRow, 'id' | 'execution_id' | 'due_at'> & { element_id?: string }>;
   /** Open external task rows of the instance. */
   openExternalTasks?: Array<Pick<ExternalTaskRow, 'id' | 'execution_id' | 'element_id'>>;
+  /** Set when `state` was not read because the kept engine is current: reads it (a re-drive from the stored state). */
+  stateOf?: () => Promise<unknown>;
   /** What services with `prepare` read for this step, by the element id of the service task. */
   prepared?: Record<string, Record<string, unknown>>;
 }
@@ -151,6 +153,8 @@ export interface StepResult {
   /** Changes of services' own tables, written by each service's persist. */
   effects: Array<{ service: string; data: Record<string, unknown> }>;
   journal: StepJournalEntry[];
+  /** Set by the commit: the size of the stored state in bytes (the engine cache weighs engines by it). */
+  stateBytes?: number;
   /** A fire step: whether its timer row was due (false when it was gone or not yet due). */
   fired?: boolean;
   /** The action was refused after the engine caught up (a deadline closed the task first): the step still commits. */

@@ -51,17 +51,65 @@ export interface InstanceUpdate {
   definition_id?: string;
 }
 
-/** Writes the outcome of a step; the revision it started from must still be the stored one. */
-export async function updateAfterStep(trx: Knex.Transaction, id: string, fromRevision: number, update: InstanceUpdate): Promise<void> {
+/** Writes the outcome of a step; the revision it started from must still be the stored one. Answers the size of the stored state. */
+export async function updateAfterStep(trx: Knex.Transaction, id: string, fromRevision: number, update: InstanceUpdate): Promise<number> {
+  const state = update.state === null ? null : JSON.stringify(update.state);
   const n = await trx('process_instances')
     .where({ id, revision: fromRevision })
     .update({
       ...update,
-      state: update.state === null ? null : JSON.stringify(update.state),
+      state,
       variables: JSON.stringify(update.variables),
       // A committed step ends any incident.
       incident_at: null,
       incident_action: null,
     });
   if (n !== 1) throw new ConflictError(`Process instance ${id} was changed by another step; try again`, { field: 'instance', reason: 'changed by another step' }, 'concurrent_step');
+  return state?.length ?? 0;
+}
+
+/**
+ * The read of a step in one statement: the instance row under FOR UPDATE, its open tasks, timers and
+ * open external tasks, and its state unless `cachedRevision` is the locked row's revision (the kept
+ * engine is current: the state is not needed, and it is the largest thing the step would read).
+ *
+ * The subqueries read with the statement's snapshot, taken before the lock was granted: when another
+ * step committed while this one waited for the lock, they would miss its rows. The snapshot's own
+ * revision of the row (`seen_revision`) tells: when it differs from the locked one, the caller reads
+ * them again with fresh statements (answer `consistent: false`).
+ */
+export async function lockAndRead(
+  trx: Knex.Transaction,
+  id: string,
+  cachedRevision: number | undefined,
+): Promise<{ row: InstanceRow; stateSkipped: boolean; consistent: boolean; openTasks: unknown[]; timerRows: unknown[]; openExternalTasks: unknown[] } | undefined> {
+  const res = await trx.raw(
+    `select i.id, i.county_id, i.definition_id, i.process_key, i.business_key, i.status, i.revision, i.variables, i.incident, i.started_by, i.started_at,
+            i.updated_at, i.ended_at, i.incident_at, i.incident_action,
+            case when i.revision = ?::int then null else i.state end as state,
+            (i.revision = ?::int) as state_skipped,
+            (select s.revision from process_instances s where s.id = i.id) as seen_revision,
+            (select coalesce(json_agg(row_to_json(t)), '[]'::json) from tasks t where t.instance_id = i.id and t.status = 'open') as open_tasks,
+            (select coalesce(json_agg(json_build_object('id', m.id, 'execution_id', m.execution_id, 'due_at', m.due_at, 'element_id', m.element_id)), '[]'::json) from timers m where m.instance_id = i.id) as timer_rows,
+            (select coalesce(json_agg(row_to_json(e)), '[]'::json) from external_tasks e where e.instance_id = i.id and e.status = 'open') as open_external
+       from process_instances i where i.id = ? for update of i`,
+    [cachedRevision ?? -1, cachedRevision ?? -1, id],
+  );
+  const r = (res.rows ?? res)[0];
+  if (!r) return undefined;
+  const { state_skipped, seen_revision, open_tasks, timer_rows, open_external, ...row } = r;
+  const parse = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+  return {
+    row: row as InstanceRow,
+    stateSkipped: Boolean(state_skipped),
+    consistent: Number(seen_revision) === Number(row.revision),
+    openTasks: parse(open_tasks) as unknown[],
+    timerRows: parse(timer_rows) as unknown[],
+    openExternalTasks: parse(open_external) as unknown[],
+  };
+}
+
+/** The stored state of an instance (a step that skipped it and then needs to rebuild its engine). */
+export async function readState(trx: Knex.Transaction, id: string): Promise<unknown> {
+  return (await trx('process_instances').where({ id }).first('state'))?.state ?? null;
 }

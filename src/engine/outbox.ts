@@ -99,3 +99,13 @@ export async function listOutbox(db: Db, f: OutboxFilter) {
       'o.delivered_at as deliveredAt',
     );
 }
+
+/** For /metrics: notifications waiting for delivery and parked as dead (counted up to `cap` each). */
+export async function outboxStats(db: Db, cap = 100_000): Promise<{ pending: number; dead: number }> {
+  const count = async (status: string) => {
+    const r = await db.raw(`select count(*)::int as n from (select 1 from outbox where status = ? limit ?) o`, [status, cap]);
+    return Number((r.rows ?? r)[0]?.n ?? 0);
+  };
+  const [pending, dead] = await Promise.all([count('pending'), count('dead')]);
+  return { pending, dead };
+}

@@ -31,10 +31,10 @@ import type { DefinitionStore, LoadedDefinition } from './definition-store';
 import { DEFAULT_BUDGET, EngineSlot, StepAction, StepBudget, StepIncident, StepInput, StepResult, drive } from './drive';
 import type { DeadlinePort } from './elements';
 import { findExternalTask, openExternalTasksOf } from './external-tasks';
-import { findByBusinessKey, insertInstance, lockInstance, markIncident, rebindDefinition } from './instances';
+import { findByBusinessKey, insertInstance, lockAndRead, lockInstance, markIncident, readState, rebindDefinition } from './instances';
 import { NeedsPreparation, ServiceRegistry } from './services';
 import { findTask, openTasksOf } from './tasks';
-import { findTimer, timersOf } from './timers';
+import { TimerSnapshot, findTimer, timersOf } from './timers';
 
 export interface StartInput {
   countyId: string;
@@ -47,6 +47,8 @@ export interface StartInput {
 export interface RunnerOptions {
   /** Engines kept between steps (0: rebuild every step from the database). */
   cacheSize: number;
+  /** And their approximate heap, in bytes (see HEAP_BYTES_PER_STATE_BYTE); unbounded when absent. */
+  cacheMaxBytes?: number;
   /**
    * Runs first in every step's transaction, after the instance lock: the calendar revision check, so a
    * step never computes deadlines with a calendar older than the one committed.
@@ -56,6 +58,31 @@ export interface RunnerOptions {
   budget?: StepBudget;
   /** Told after every committed step (new external tasks wake the workers' long polls). */
   afterCommit?: (result: StepResult) => void;
+  /** Told of every step, committed or not, with its wall time (src/metrics.ts counts them). */
+  observer?: StepObserver;
+}
+
+/** What a step was, for whoever counts them: its kind, where, how long, how it ended. */
+export interface StepObservation {
+  kind: 'start' | 'complete' | 'timer' | 'message' | 'external' | 'migrate';
+  countyId: string;
+  processKey: string;
+  seconds: number;
+  /** ok: committed (a rejected completion included); incident: aborted and marked; error: rolled back (reason: the error code). */
+  outcome: 'ok' | 'incident' | 'error';
+  reason?: string;
+}
+
+/** The port the runner reports its steps through; the engine knows nothing of how they are counted. */
+export interface StepObserver {
+  observe(o: StepObservation): void;
+}
+
+const STEP_KIND: Record<StepAction['kind'], StepObservation['kind']> = { start: 'start', complete: 'complete', fire: 'timer', message: 'message', external: 'external', migrate: 'migrate' };
+
+function errorReason(err: unknown): string {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && /^[a-z_]{1,40}$/.test(code) ? code : 'error';
 }
 
 /** What a step on an existing instance is, besides its action. */
@@ -77,31 +104,54 @@ export function incidentConflict(row: Pick<InstanceRow, 'id' | 'incident'>): Con
   );
 }
 
+/**
+ * A live engine holds far more heap than its stored state: its broker, queues, element objects and
+ * closures. Measured on the 柳东 diagram (bench/engine-memory.ts: 5.4 MB of heap for 20 KB of state at its
+ * first task): about this many heap bytes per byte of
+ * stored state. The cache weighs each engine by it, so its bound is in (approximate) bytes.
+ */
+export const HEAP_BYTES_PER_STATE_BYTE = 270;
+
 /** Engines of recently stepped instances, least recently used first. Only an optimisation (see above). */
 class EngineCache {
-  private readonly slots = new Map<string, EngineSlot>();
+  private readonly slots = new Map<string, { slot: EngineSlot; bytes: number }>();
+  private total = 0;
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  /** The revision of the engine kept for an instance, without taking it. */
+  peekRevision(instanceId: string): number | undefined {
+    return this.slots.get(instanceId)?.slot.revision;
+  }
 
   /** Takes the engine kept for an instance out of the cache (a step owns it until it commits). */
   take(instanceId: string): EngineSlot | undefined {
-    const slot = this.slots.get(instanceId);
+    const kept = this.slots.get(instanceId);
+    if (!kept) return undefined;
     this.slots.delete(instanceId);
-    return slot;
+    this.total -= kept.bytes;
+    return kept.slot;
   }
 
-  /** After a commit: keeps a running instance's engine for its next step, at the committed revision. */
-  keep(row: InstanceRow, slot: EngineSlot): void {
-    if (row.status !== 'running' || this.limit <= 0) {
-      slot.stop();
-      return;
-    }
+  /**
+   * After a commit: keeps a running instance's engine for its next step, at the committed revision.
+   * An engine dropped from the cache is simply let go (no stop(): it has no timers of its own running,
+   * and stopping walks every element of it).
+   */
+  keep(row: InstanceRow, slot: EngineSlot, stateBytes = 0): void {
+    if (row.status !== 'running' || this.limit <= 0) return;
+    const bytes = stateBytes * HEAP_BYTES_PER_STATE_BYTE;
+    if (bytes > this.maxBytes) return;
     slot.revision = row.revision;
-    this.slots.set(row.id, slot);
-    while (this.slots.size > this.limit) {
-      const [oldest, s] = this.slots.entries().next().value as [string, EngineSlot];
+    this.slots.set(row.id, { slot, bytes });
+    this.total += bytes;
+    while (this.slots.size > this.limit || this.total > this.maxBytes) {
+      const [oldest, s] = this.slots.entries().next().value as [string, { slot: EngineSlot; bytes: number }];
       this.slots.delete(oldest);
-      s.stop();
+      this.total -= s.bytes;
     }
   }
 
@@ -109,9 +159,13 @@ class EngineCache {
     return this.slots.size;
   }
 
+  get bytes(): number {
+    return this.total;
+  }
+
   clear(): void {
-    for (const s of this.slots.values()) s.stop();
     this.slots.clear();
+    this.total = 0;
   }
 }
 
@@ -126,7 +180,7 @@ export class Runner {
     private readonly deadlines: DeadlinePort,
     private readonly opts: RunnerOptions,
   ) {
-    this.cache = new EngineCache(opts.cacheSize);
+    this.cache = new EngineCache(opts.cacheSize, opts.cacheMaxBytes ?? Number.POSITIVE_INFINITY);
   }
 
   /**
@@ -135,6 +189,27 @@ export class Runner {
    * together or neither does.
    */
   async start(input: StartInput, outer?: Knex.Transaction): Promise<InstanceRow> {
+    const t0 = performance.now();
+    try {
+      const row = await this.startInner(input, outer);
+      this.observe('start', row, t0, row.incident_at ? 'incident' : 'ok');
+      return row;
+    } catch (err) {
+      this.observe('start', { county_id: input.countyId, process_key: input.processKey }, t0, 'error', errorReason(err));
+      throw err;
+    }
+  }
+
+  private observe(kind: StepObservation['kind'], where: Pick<InstanceRow, 'county_id' | 'process_key'>, t0: number, outcome: StepObservation['outcome'], reason?: string): void {
+    if (!this.opts.observer) return;
+    try {
+      this.opts.observer.observe({ kind, countyId: where.county_id, processKey: where.process_key, seconds: (performance.now() - t0) / 1000, outcome, reason });
+    } catch {
+      // Counting never fails a step.
+    }
+  }
+
+  private async startInner(input: StartInput, outer?: Knex.Transaction): Promise<InstanceRow> {
     const variables = input.variables ?? {};
     if (typeof variables !== 'object' || Array.isArray(variables)) throw new ValidationError('variables must be an object', { field: 'variables', reason: 'must be a JSON object' });
     const inTransaction = <T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> => (outer ? fn(outer) : this.knex.transaction(fn));
@@ -171,11 +246,9 @@ export class Runner {
       await insertInstance(trx, row);
       return this.runStart(trx, row, definition, variables, input.actor, now);
     });
-    // Inside a caller's transaction the commit is not ours to see: do not keep the engine.
-    if (slot) {
-      if (outer) slot.stop();
-      else this.cache.keep(row, slot);
-    }
+    // Inside a caller's transaction the commit is not ours to see: do not keep the engine (it is let
+    // go, not stopped: it runs no timers of its own, and stop() walks every element).
+    if (slot && !outer) this.cache.keep(row, slot, result?.stateBytes);
     if (result) this.opts.afterCommit?.(result);
     return row;
   }
@@ -275,7 +348,7 @@ export class Runner {
 
   private async retryStart(instanceId: string, actor: string, corrections: Record<string, unknown>, retried: StepResult['journal'][number]): Promise<InstanceRow> {
     let incident: StepIncident | undefined;
-    const { row, slot } = await this.knex.transaction(async (trx) => {
+    const out = await this.knex.transaction(async (trx) => {
       const locked = await lockInstance(trx, instanceId);
       if (!locked || locked.status !== 'running' || !locked.incident_at || locked.state !== null) throw new ConflictError(`Process instance ${instanceId} is not stopped at its start`, { field: 'instance', reason: 'is not stopped at its start' }, 'conflict');
       await this.opts.beforeStep?.(trx);
@@ -283,13 +356,14 @@ export class Runner {
       const variables = { ...locked.variables, ...corrections };
       const now = this.clock.now();
       const row: InstanceRow = { ...locked, definition_id: definition.row.id, variables };
-      const out = await this.runStart(trx, row, definition, variables, actor, now, [retried]);
-      if (out.row.incident_at) incident = new StepIncident(out.row.incident!);
+      const started = await this.runStart(trx, row, definition, variables, actor, now, [retried]);
+      if (started.row.incident_at) incident = new StepIncident(started.row.incident!);
       else await rebindDefinition(trx, instanceId, definition.row.id);
-      return out;
+      return started;
     });
+    const { row, slot } = out;
     if (incident) throw incidentConflict({ id: instanceId, incident: incident.reason });
-    if (slot) this.cache.keep(row, slot);
+    if (slot) this.cache.keep(row, slot, out.result?.stateBytes);
     return row;
   }
 
@@ -346,6 +420,11 @@ export class Runner {
     return this.cache.size;
   }
 
+  /** Their approximate heap in bytes. */
+  get cachedBytes(): number {
+    return this.cache.bytes;
+  }
+
   /** Drops every kept engine (shutdown). */
   stopAll(): void {
     this.cache.clear();
@@ -353,17 +432,46 @@ export class Runner {
 
   /** One step on an existing instance: lock, read, drive, commit; an aborted step marks the instance instead. */
   private async step(instanceId: string, actor: string, action: StepAction, opts: StepOptions = {}): Promise<{ row: InstanceRow; result: StepResult }> {
+    const t0 = performance.now();
+    const where = { county_id: 'unknown', process_key: 'unknown', incident: false };
+    try {
+      const out = await this.stepInner(instanceId, actor, action, opts, where);
+      this.observe(STEP_KIND[action.kind], where, t0, 'ok');
+      return out;
+    } catch (err) {
+      this.observe(STEP_KIND[action.kind], where, t0, where.incident ? 'incident' : 'error', where.incident ? undefined : errorReason(err));
+      throw err;
+    }
+  }
+
+  private async stepInner(
+    instanceId: string,
+    actor: string,
+    action: StepAction,
+    opts: StepOptions,
+    where: { county_id: string; process_key: string; incident: boolean },
+  ): Promise<{ row: InstanceRow; result: StepResult }> {
     const { guard, retried, toDefinitionId } = opts;
     let slot: EngineSlot | undefined;
+    let stateSkipped = false;
     let incident: InstanceRow | undefined;
     const out = await this.knex
       .transaction(async (trx) => {
-        const row = await lockInstance(trx, instanceId);
-        if (!row) throw new NotFoundError(`No process instance ${instanceId}`);
+        // One statement: the lock, the open tasks, timers and external tasks, and the state unless the
+        // kept engine is current (see lockAndRead; a wait for the lock behind another step reads again).
+        const peeked = this.cache.peekRevision(instanceId);
+        const read = await lockAndRead(trx, instanceId, action.kind === 'migrate' ? undefined : peeked);
+        if (!read) throw new NotFoundError(`No process instance ${instanceId}`);
+        const row = read.row;
+        where.county_id = row.county_id;
+        where.process_key = row.process_key;
         await this.opts.beforeStep?.(trx);
         const definition = await this.definitions.get(toDefinitionId ?? row.definition_id, trx);
         const now = this.clock.now();
-        const [openTasks, timerRows, openExternalTasks] = await Promise.all([openTasksOf(trx, row.id), timersOf(trx, row.id), openExternalTasksOf(trx, row.id)]);
+        const [openTasks, timerRows, openExternalTasks] = read.consistent
+          ? [read.openTasks as TaskRow[], read.timerRows as TimerSnapshot[], read.openExternalTasks as ExternalTaskRow[]]
+          : await Promise.all([openTasksOf(trx, row.id), timersOf(trx, row.id), openExternalTasksOf(trx, row.id)]);
+        stateSkipped = read.stateSkipped;
         await guard?.(trx, openTasks);
         if (row.status !== 'running') throw new ConflictError(`Process instance ${instanceId} is ${row.status}`, { field: 'instance', reason: `is ${row.status}`, status: row.status }, 'instance_not_running');
         if (row.incident_at && !retried) throw incidentConflict(row);
@@ -377,8 +485,9 @@ export class Runner {
         }
         const kept = this.cache.take(row.id);
         const current = kept && kept.revision === row.revision ? kept : undefined;
-        if (kept && !current) kept.stop();
-        const input: StepInput = { ...this.inputOf(row, definition, actor, now), openTasks, timerRows, openExternalTasks };
+        // A stale engine is let go (see EngineCache.keep). The state was skipped only for a current one.
+        if (stateSkipped && !current) row.state = (await readState(trx, row.id)) as InstanceRow['state'];
+        const input: StepInput = { ...this.inputOf(row, definition, actor, now), openTasks, timerRows, openExternalTasks, ...(stateSkipped && current ? { stateOf: () => readState(trx, row.id) } : {}) };
         let driven: { result: StepResult; slot: EngineSlot };
         try {
           driven = await this.driveStep(trx, input, action, current, retried?.corrections);
@@ -397,8 +506,11 @@ export class Runner {
         slot?.stop();
         throw err;
       });
-    if (incident || !out) throw incidentConflict(incident!);
-    this.cache.keep(out.row, slot!);
+    if (incident || !out) {
+      where.incident = true;
+      throw incidentConflict(incident!);
+    }
+    this.cache.keep(out.row, slot!, out.result.stateBytes);
     this.opts.afterCommit?.(out.result);
     if (out.result.rejection) throw out.result.rejection;
     return out;
@@ -416,6 +528,8 @@ export class Runner {
         if (!(err instanceof NeedsPreparation) || round >= 20) throw err;
         const data = await this.services.get(err.service)!.prepare!(trx, err.call);
         input = { ...input, prepared: { ...input.prepared, [err.call.elementId]: data } };
+        // Driven again from the stored state: read it when the step skipped it (its engine was kept).
+        if (input.stateOf) input = { ...input, state: (await input.stateOf()) as StepInput['state'], stateOf: undefined };
         kept = undefined;
       }
     }

@@ -119,3 +119,17 @@ export class TimerJob {
     return total;
   }
 }
+
+/**
+ * For /metrics: how many timers are due and not fired (counted up to `cap`, so a backlog of a million
+ * does not make the scrape scan it), and how far the oldest lags behind its due instant.
+ */
+export async function dueTimerStats(db: Db, now: Date, cap = 100_000): Promise<{ due: number; capped: boolean; lagSeconds: number }> {
+  const [count, oldest] = await Promise.all([
+    db.raw(`select count(*)::int as n from (select 1 from timers where due_at <= ? limit ?) d`, [now, cap + 1]),
+    db('timers').where('due_at', '<=', now).min({ at: 'due_at' }).first(),
+  ]);
+  const n = Number((count.rows ?? count)[0]?.n ?? 0);
+  const at = oldest?.at ? new Date(oldest.at).getTime() : undefined;
+  return { due: Math.min(n, cap), capped: n > cap, lagSeconds: at === undefined ? 0 : Math.max(0, (now.getTime() - at) / 1000) };
+}

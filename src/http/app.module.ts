@@ -9,6 +9,7 @@ import { Users } from '../auth/users';
 import { CalendarService } from '../calendar/calendar.service';
 import { CaseService } from '../cases/cases.service';
 import { Health } from '../health';
+import { Metrics } from '../metrics';
 import { ComplaintService } from '../intake/complaints.service';
 import { DefaultRatings } from '../intake/default-ratings';
 import { EvaluationService } from '../intake/evaluations.service';
@@ -40,6 +41,7 @@ import { AuthGuard } from './guard';
 import { HealthController } from './health.controller';
 import { InputPipe } from './input.pipe';
 import { InstancesController } from './instances.controller';
+import { MetricsController } from './metrics.controller';
 import { MigrationsController } from './migrations.controller';
 import { OutboxController } from './outbox.controller';
 import { ServiceCasesController } from './service-cases.controller';
@@ -51,6 +53,7 @@ import { UsersController } from './users.controller';
 export interface AppServices {
   config: { uiDir: string };
   health: Health;
+  metrics: Metrics;
   users: Users;
   deployments: DeploymentService;
   migrations: MigrationService;
@@ -75,6 +78,7 @@ export class AppModule {
   static forServices(core: AppServices): DynamicModule {
     const services: Array<[abstract new (...a: never[]) => unknown, unknown]> = [
       [Health, core.health],
+      [Metrics, core.metrics],
       [Users, core.users],
       [DeploymentService, core.deployments],
       [MigrationService, core.migrations],
@@ -97,6 +101,7 @@ export class AppModule {
       module: AppModule,
       controllers: [
         HealthController,
+        MetricsController,
         DefinitionsController,
         InstancesController,
         TasksController,

@@ -9,13 +9,18 @@ import { CanActivate, ExecutionContext, Injectable, SetMetadata, createParamDeco
 import { Reflector } from '@nestjs/core';
 import { Act as AccessAct, User, assertMay } from '../auth/access';
 import { Users } from '../auth/users';
+import { Metrics } from '../metrics';
 import { UnauthorizedError } from '../errors';
 
 const PUBLIC = 'hcp:public';
 const ACT = 'hcp:act';
+const SCRAPE = 'hcp:metrics-scrape';
 
 /** Marks a route that needs no token (health, docs). */
 export const Public = () => SetMetadata(PUBLIC, true);
+
+/** GET /metrics: METRICS_TOKEN opens it too (that token opens nothing else). */
+export const MetricsScrape = () => SetMetadata(SCRAPE, true);
 
 /** The act of the access table a route performs. */
 export const Act = (act: AccessAct) => SetMetadata(ACT, act);
@@ -25,12 +30,14 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly users: Users,
     private readonly reflector: Reflector,
+    private readonly metrics: Metrics,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, targets)) return true;
     const req = ctx.switchToHttp().getRequest();
+    if (this.reflector.getAllAndOverride<boolean>(SCRAPE, targets) && this.metrics.acceptsScrapeToken(req.headers.authorization)) return true;
     const user: User = await this.authenticate(req.headers.authorization, String(req.url ?? ''));
     req.user = user;
     const act = this.reflector.getAllAndOverride<AccessAct | undefined>(ACT, targets);

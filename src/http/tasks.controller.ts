@@ -12,7 +12,7 @@ export class TasksController {
   constructor(private readonly tasks: TaskService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Task inbox: filters county, candidateGroup, assignee, instanceId, businessKey, overdue, status (open); paged' })
+  @ApiOperation({ summary: 'Task inbox: filters county, candidateGroup, assignee, instanceId, businessKey, overdue, status (open); paged by limit and offset, or by after (the next of the previous page); total counted up to 1,000 (totalIsCapped beyond)' })
   list(@CurrentUser() user: User, @Query() q: Record<string, string>) {
     return this.tasks.list(user, {
       county: strParam(q.county, 'county', 64),
@@ -22,6 +22,7 @@ export class TasksController {
       businessKey: strParam(q.businessKey, 'businessKey'),
       overdue: boolParam(q.overdue, 'overdue'),
       status: strParam(q.status, 'status', 16),
+      after: strParam(q.after, 'after', 300),
       ...pageParams(q),
     });
   }

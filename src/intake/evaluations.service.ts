@@ -145,6 +145,8 @@ export class EvaluationService {
     private readonly pii: PiiCipher,
     private readonly cases: CaseStarter,
     private readonly logger: Logger,
+    /** Told of every rating stored (src/metrics.ts counts them). */
+    private readonly onStored: (countyId: string, bad: boolean) => void = () => undefined,
   ) {}
 
   /** POST one rating: 201 with the receipt (also for the same rating sent again), or an error. */
@@ -226,6 +228,7 @@ export class EvaluationService {
       out[i] = await this.storeOne(user, tenant, rows[i], now);
     }
     await flush();
+    for (let i = 0; i < rows.length; i++) if (out[i]?.status === 'stored') this.onStored(tenant.id, Boolean(rows[i].caseId));
     return out;
   }
 

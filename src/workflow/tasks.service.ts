@@ -39,6 +39,34 @@ export interface TaskFilter {
   status?: string;
   limit?: number;
   offset?: number;
+  /** The `next` of the previous page (keyset paging). */
+  after?: string;
+}
+
+/** The inbox counts its matches up to here; beyond, `totalIsCapped` (a count of a million rows would scan them). */
+export const TOTAL_CAP = 1_000;
+
+/** The inbox order "due_at asc nulls last" as one value, as in the partial indexes. */
+const SORT_KEY = `coalesce(t.due_at, 'infinity'::timestamptz)`;
+
+/** The key of the last row of a page: {d: due, c: created, i: id}, base64url JSON. */
+function encodeCursor(r: { due_at: Date | string | null; created_at: Date | string; id: string }): string {
+  const iso = (v: Date | string) => new Date(v).toISOString();
+  return Buffer.from(JSON.stringify({ d: r.due_at ? iso(r.due_at) : null, c: iso(r.created_at), i: r.id })).toString('base64url');
+}
+
+function decodeCursor(s: string): { d: string | null; c: string; i: string } {
+  const bad = () => new ValidationError('after must be the next of a previous page', { field: 'after', reason: 'is not the next of a previous page' });
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  const o = v as { d?: unknown; c?: unknown; i?: unknown };
+  const isInstant = (x: unknown) => typeof x === 'string' && x.length <= 40 && !Number.isNaN(Date.parse(x));
+  if (!o || typeof o !== 'object' || !(o.d === null || isInstant(o.d)) || !isInstant(o.c) || typeof o.i !== 'string' || !isUuid(o.i)) throw bad();
+  return { d: o.d as string | null, c: o.c as string, i: o.i };
 }
 
 export interface TaskView {
@@ -78,33 +106,85 @@ export class TaskService {
     private readonly pii: PiiCipher,
   ) {}
 
-  async list(user: User, f: TaskFilter): Promise<{ items: TaskView[]; total: number; limit: number; offset: number }> {
+  /**
+   * The inbox. Open tasks in the order they are due (no due instant last), then created, then id.
+   * Paged by `limit` and either `offset` (shallow pages) or `after` (the `next` of the previous page: a
+   * key, so a deep page costs what the first does). `total` is counted up to TOTAL_CAP (1,000: an index-only range of at most that many entries) and
+   * `totalIsCapped` says when there are more: an exact count of a million open tasks would scan them.
+   * Each filter has a partial index on open tasks (migrations/20261202000100_inbox_indexes.ts).
+   */
+  async list(user: User, f: TaskFilter): Promise<{ items: TaskView[]; total: number; totalIsCapped: boolean; limit: number; offset: number; next: string | null }> {
     const { limit, offset } = page(f.limit, f.offset);
     if (f.instanceId !== undefined && !isUuid(f.instanceId)) throw new ValidationError('instanceId must be the id of a process instance (a UUID)', { field: 'instanceId', reason: 'is not a UUID' });
     if (f.status !== undefined && !['open', 'completed', 'cancelled'].includes(f.status)) throw new ValidationError('status must be open, completed or cancelled', { field: 'status', reason: 'must be open, completed or cancelled' });
+    const after = f.after !== undefined ? decodeCursor(f.after) : undefined;
+    if (after && offset) throw new ValidationError('after and offset cannot be combined: after continues from the key of a previous page', { field: 'offset', reason: 'cannot be combined with after' });
     if (f.county) assertCounty(user, f.county);
-    const q = this.knex('tasks as t').join('process_instances as i', 'i.id', 't.instance_id');
     const counties = visibleCounties(user);
-    if (counties !== '*') q.whereIn('t.county_id', counties);
-    if (f.county) q.where('t.county_id', f.county);
-    q.where('t.status', f.status ?? 'open');
-    if (f.instanceId) q.where('t.instance_id', f.instanceId);
-    if (f.businessKey) q.where('i.business_key', f.businessKey);
-    if (f.assignee) q.where('t.assignee', f.assignee);
-    if (f.elementId) q.where('t.element_id', f.elementId);
-    if (f.candidateGroup) q.whereRaw('t.candidate_groups @> ?::jsonb', [JSON.stringify([f.candidateGroup])]);
-    if (f.overdue !== undefined) {
-      const now = this.clock.now();
-      if (f.overdue) q.whereNotNull('t.due_at').where('t.due_at', '<', now);
-      else q.where((w) => w.whereNull('t.due_at').orWhere('t.due_at', '>=', now));
-    }
-    const [{ count }] = await q.clone().count<{ count: string | number }[]>('t.id as count');
-    const rows: TaskJoined[] = await q
-      .select('t.*', 'i.business_key', 'i.process_key', 'i.definition_id')
-      .orderBy([{ column: 't.due_at', order: 'asc', nulls: 'last' }, { column: 't.created_at' }, { column: 't.id' }])
-      .limit(limit)
-      .offset(offset);
-    return { items: rows.map((r) => this.view(r)), total: Number(count), limit, offset };
+    const now = this.clock.now();
+    /** Every filter but the candidate group (the count joins the instances only to filter by business key). */
+    const filtered = (join = true) => {
+      const q = this.knex('tasks as t');
+      if (join || f.businessKey) q.join('process_instances as i', 'i.id', 't.instance_id');
+      if (counties !== '*') q.whereIn('t.county_id', counties);
+      if (f.county) q.where('t.county_id', f.county);
+      q.where('t.status', f.status ?? 'open');
+      if (f.instanceId) q.where('t.instance_id', f.instanceId);
+      if (f.businessKey) q.where('i.business_key', f.businessKey);
+      if (f.assignee) q.where('t.assignee', f.assignee).whereNotNull('t.assignee');
+      if (f.elementId) q.where('t.element_id', f.elementId);
+      if (f.overdue !== undefined) {
+        if (f.overdue) q.whereNotNull('t.due_at').where('t.due_at', '<', now);
+        else q.where((w) => w.whereNull('t.due_at').orWhere('t.due_at', '>=', now));
+      }
+      return q;
+    };
+    // A candidate group: the tasks whose first group it is (one ordered index range), and those that
+    // have it after another (the few tasks with several groups), each branch ordered and limited.
+    const branches = (join = true): Knex.QueryBuilder[] => {
+      if (!f.candidateGroup) return [filtered(join)];
+      const g = f.candidateGroup;
+      return [
+        filtered(join).whereRaw(`(t.candidate_groups ->> 0) = ?`, [g]),
+        filtered(join)
+          .whereRaw(`jsonb_array_length(t.candidate_groups) > 1`)
+          .whereRaw(`t.candidate_groups @> ?::jsonb`, [JSON.stringify([g])])
+          .whereRaw(`(t.candidate_groups ->> 0) <> ?`, [g]),
+      ];
+    };
+    const ordered = (q: Knex.QueryBuilder, n: number) => {
+      if (after) q.whereRaw(`(${SORT_KEY}, t.created_at, t.id) > (?::timestamptz, ?::timestamptz, ?::uuid)`, [after.d ?? 'infinity', after.c, after.i]);
+      return q
+        .select('t.*', 'i.business_key', 'i.process_key', 'i.definition_id', this.knex.raw(`${SORT_KEY} as sort_due`))
+        .orderByRaw(`${SORT_KEY}, t.created_at, t.id`)
+        .limit(n);
+    };
+    const n = offset + limit + 1;
+    const parts = branches().map((q) => ordered(q, n));
+    const pageQuery =
+      parts.length === 1
+        ? parts[0].offset(offset)
+        : this.knex
+            .select('*')
+            .from(this.knex.unionAll(parts, true).as('u'))
+            .orderBy([{ column: 'sort_due' }, { column: 'created_at' }, { column: 'id' }])
+            .limit(n)
+            .offset(offset);
+    const countQuery = async (): Promise<number> => {
+      const counts = await Promise.all(
+        branches(false).map(async (q) => {
+          const r = await this.knex.count<{ n: string | number }[]>({ n: '*' }).from(q.select(this.knex.raw('1')).limit(TOTAL_CAP + 1).as('c'));
+          return Number(r[0].n);
+        }),
+      );
+      return counts.reduce((a, b) => a + b, 0);
+    };
+    const [rows, counted] = await Promise.all([pageQuery as Promise<Array<TaskJoined & { sort_due: Date | string }>>, countQuery()]);
+    const more = rows.length > limit;
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    const next = more && last ? encodeCursor(last) : null;
+    return { items: items.map((r) => this.view(r)), total: Math.min(counted, TOTAL_CAP), totalIsCapped: counted > TOTAL_CAP, limit, offset, next };
   }
 
   async get(user: User, id: string, reveal = false): Promise<TaskView & { variables: Record<string, unknown>; form: unknown; output: Record<string, unknown> | null }> {

@@ -104,6 +104,7 @@ const MATRIX: Array<[string, (o: Objects, role: Role, cell: string) => Call, Row
   ['GET /api/v1/admin/clock', () => ({ method: 'GET', path: '/api/v1/admin/clock' }), everybody(200)],
   ['PUT /api/v1/admin/clock', () => ({ method: 'PUT', path: '/api/v1/admin/clock', body: { now: '2026-11-03T10:00:00+08:00' } }), installationOnly(200)],
   ['POST /api/v1/admin/default-ratings/run', () => ({ method: 'POST', path: '/api/v1/admin/default-ratings/run', body: {} }), installationOnly(200)],
+  ['GET /metrics', () => ({ method: 'GET', path: '/metrics' }), installationOnly(200)],
   ['GET /api/v1/admin/outbox', () => ({ method: 'GET', path: '/api/v1/admin/outbox' }), row((r) => (r.endsWith('admin') && r !== 'process-admin' ? [200, 200] : [403, 403]))],
   ['POST /api/v1/admin/users', (o, _r, cell) => ({ method: 'POST', path: '/api/v1/admin/users', body: { id: `new-${cell}`, roles: ['staff'], counties: [o.county] } }), row((r) => (r === 'installation-admin' ? [201, 201] : r === 'county-admin' ? [201, 403] : [403, 403]))],
   ['GET /api/v1/admin/users', () => ({ method: 'GET', path: '/api/v1/admin/users' }), row((r) => (r.endsWith('admin') && r !== 'process-admin' ? [200, 200] : [403, 403]))],
