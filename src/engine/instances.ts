@@ -89,12 +89,14 @@ export async function lockAndRead(
             case when i.revision = ?::int then null else i.state end as state,
             (i.revision = ?::int) as state_skipped,
             (select s.revision from process_instances s where s.id = i.id) as seen_revision,
-            (select coalesce(json_agg(row_to_json(t)), '[]'::json) from tasks t where t.instance_id = i.id and t.status = 'open') as open_tasks,
-            (select coalesce(json_agg(json_build_object('id', m.id, 'execution_id', m.execution_id, 'due_at', m.due_at, 'element_id', m.element_id)), '[]'::json) from timers m where m.instance_id = i.id) as timer_rows,
-            (select coalesce(json_agg(row_to_json(e)), '[]'::json) from external_tasks e where e.instance_id = i.id and e.status = 'open') as open_external
+            (select coalesce(json_agg(row_to_json(t) order by t.id), '[]'::json) from tasks t where t.instance_id = i.id and t.status = 'open') as open_tasks,
+            (select coalesce(json_agg(json_build_object('id', m.id, 'execution_id', m.execution_id, 'due_at', m.due_at, 'element_id', m.element_id) order by m.id), '[]'::json) from timers m where m.instance_id = i.id) as timer_rows,
+            (select coalesce(json_agg(row_to_json(e) order by e.id), '[]'::json) from external_tasks e where e.instance_id = i.id and e.status = 'open') as open_external
        from process_instances i where i.id = ? for update of i`,
     [cachedRevision ?? -1, cachedRevision ?? -1, id],
   );
+  // Rows in id order, as replay re-reads them (src/audit/replay.ts): a step's result must not depend on
+  // the order the database happens to return them in.
   const r = (res.rows ?? res)[0];
   if (!r) return undefined;
   const { state_skipped, seen_revision, open_tasks, timer_rows, open_external, ...row } = r;
