@@ -5,6 +5,7 @@ import * as intake from './20261122020000_intake';
 import * as callbackSamples from './20261130000000_callback_samples';
 import * as externalTasks from './20261201000000_external_tasks_and_migrations';
 import * as hardening from './20261201100000_hardening';
+import * as documentsBulletins from './20261205000000_documents_bulletins';
 
 /** Every migration, in order. A new migration is a new file plus one line here. */
 export const migrations: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> }> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, { up(k: Knex): Promise<void>; down(k: Kn
   '20261130000000_callback_samples': callbackSamples,
   '20261201000000_external_tasks_and_migrations': externalTasks,
   '20261201100000_hardening': hardening,
+  '20261205000000_documents_bulletins': documentsBulletins,
 };

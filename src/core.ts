@@ -14,6 +14,7 @@ import { loadBundledCalendarData } from './calendar/working-calendar';
 import { drawSampleService } from './cases/callback-sample';
 import { CaseStarter } from './cases/case-start';
 import { CaseService } from './cases/cases.service';
+import { DocumentService } from './documents/documents.service';
 import { evaluatorContacts } from './cases/contacts';
 import { deductionTargetsService } from './cases/performance';
 import { setStatusService } from './cases/status.service';
@@ -129,7 +130,8 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
       logger,
     );
 
-    const tasks = new TaskService(knex, runner, clock, definitions, pii);
+    const documents = new DocumentService(knex, tenants, clock, pii, config.templatesDir, logger);
+    const tasks = new TaskService(knex, runner, clock, definitions, pii, (task, actor) => documents.archiveForTask(task, actor));
 
     const health = new Health({
       database: async () => {
@@ -164,6 +166,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
       evaluations,
       complaints,
       cases,
+      documents,
       defaults,
       outbox: new OutboxService(knex),
       dispatch,

@@ -68,6 +68,12 @@ export const ACCESS = {
   'clock.set': { roles: ['admin'], installation: true, what: 'set the clock every county shares' },
   'defaults.run': { roles: ['admin'], installation: true, what: 'apply the 7-day default ratings of every county' },
   'outbox.read': { roles: ['admin'], what: "read the notifications of one's counties" },
+  'case.documents': { roles: ANYONE, what: "read and print the documents of a county's cases (personal data masked unless pii-reader asks reveal=true)" },
+  'bulletin.read': { roles: ANYONE, what: 'read the bulletins (通报) of a county' },
+  'bulletin.generate': { roles: ['admin', 'process-admin'], what: 'generate a bulletin edition now (the scheduler does it on time)' },
+  'bulletin.approve': { roles: ['admin', 'process-admin'], what: 'approve a draft bulletin edition' },
+  'bulletin.publish': { roles: ['admin', 'process-admin'], what: 'publish an approved bulletin edition' },
+  'performance.read': { roles: ANYONE, what: 'read the performance ledger (绩效) of a county' },
   'users.manage': { roles: ['admin'], what: 'create, list, disable users and give them new tokens (within what you hold)' },
 } satisfies Record<string, AccessRule>;
 

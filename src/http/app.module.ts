@@ -7,6 +7,7 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { Users } from '../auth/users';
 import { CalendarService } from '../calendar/calendar.service';
 import { CaseService } from '../cases/cases.service';
+import { DocumentService } from '../documents/documents.service';
 import { Health } from '../health';
 import { ComplaintService } from '../intake/complaints.service';
 import { DefaultRatings } from '../intake/default-ratings';
@@ -23,6 +24,7 @@ import { InstanceService } from '../workflow/instances.service';
 import { TaskService } from '../workflow/tasks.service';
 import { CalendarsController } from './calendars.controller';
 import { CasesController } from './cases.controller';
+import { DocumentsController } from './documents.controller';
 import { ClockController } from './clock.controller';
 import { ComplaintsController } from './complaints.controller';
 import { DefaultRatingsController } from './default-ratings.controller';
@@ -65,6 +67,7 @@ export interface AppServices {
   defaults: DefaultRatings;
   complaints: ComplaintService;
   cases: CaseService;
+  documents: DocumentService;
 }
 
 @Module({})
@@ -88,6 +91,7 @@ export class AppModule {
       [DefaultRatings, core.defaults],
       [ComplaintService, core.complaints],
       [CaseService, core.cases],
+      [DocumentService, core.documents],
     ];
     return {
       module: AppModule,
@@ -106,6 +110,7 @@ export class AppModule {
         DefaultRatingsController,
         ComplaintsController,
         CasesController,
+        DocumentsController,
         MigrationsController,
         EngineDeploymentsController,
         EngineVersionController,
