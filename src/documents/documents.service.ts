@@ -210,9 +210,15 @@ ${body}
       c.evaluation_id ? this.knex('evaluations').where({ id: c.evaluation_id }).first() : Promise.resolve(undefined),
       c.instance_id ? this.knex('tasks').where({ instance_id: c.instance_id }).orderBy([{ column: 'created_at' }, { column: 'id' }]) : Promise.resolve([]),
     ]);
+    // Completion order from the history (several tasks can complete at one clock instant).
+    const done: Row[] = c.instance_id ? await this.knex('journal').where({ instance_id: c.instance_id, type: 'task.completed' }).orderBy('id').select('id', 'data') : [];
+    const seq = new Map(done.map((j, i) => [((typeof j.data === 'string' ? JSON.parse(j.data) : j.data) ?? {}).taskId as string, i]));
+    tasks.sort((a, b) => (seq.get(a.id) ?? Number.MAX_SAFE_INTEGER) - (seq.get(b.id) ?? Number.MAX_SAFE_INTEGER));
     const fields: string[] = [];
     // The forms of every completed task, later answers over earlier ones (a second rectification wins).
     const form: Record<string, unknown> = {};
+    // And each task's own answers (the unit's 整改措施 on the 登记表, not the centre's in its report).
+    const byTask: Record<string, Record<string, unknown>> = {};
     const taskTimes: Record<string, { createdAt: string | null; completedAt: string | null; completedBy: string | null }> = {};
     for (const t of tasks) {
       taskTimes[t.element_id] = { createdAt: iso(t.created_at), completedAt: iso(t.completed_at), completedBy: t.completed_by ?? null };
@@ -223,11 +229,15 @@ ${body}
         fields.push(`task.${t.element_id}`);
       }
       Object.assign(form, output);
+      byTask[t.element_id] = output;
     }
     for (const f of PERSON_FORM_FIELDS) {
       if (form[f] === undefined || form[f] === '') continue;
       if (reveal) fields.push(f);
-      else form[f] = MASK;
+      else {
+        form[f] = MASK;
+        for (const o of Object.values(byTask)) if (o[f] !== undefined) o[f] = MASK;
+      }
     }
     const owner: Row | undefined = evaluation ?? (c.kind === 'on-site' ? c : undefined);
     const prefix = evaluation ? 'evaluator' : 'complainant';
@@ -277,6 +287,7 @@ ${body}
       },
       person,
       form,
+      byTask,
       tasks: taskTimes,
       masked: !reveal,
       printedAt: iso(this.clock.now()),

@@ -50,7 +50,7 @@ export function decodeEntities(s: string): string {
 export function parseHtml(html: string): Node {
   const root: Node = { tag: 'root', attrs: {}, children: [] };
   const stack: Node[] = [root];
-  const re = /<!--[\s\S]*?-->|<(\/?)([a-zA-Z][a-zA-Z0-9]*)([^>]*?)(\/?)>|([^<]+)/g;
+  const re = /<!--[\s\S]*?-->|<![^>]*>|<(\/?)([a-zA-Z][a-zA-Z0-9]*)([^>]*?)(\/?)>|([^<]+)/g;
   let m: RegExpExecArray | null;
   while ((m = re.exec(html))) {
     const top = stack[stack.length - 1];
