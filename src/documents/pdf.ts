@@ -84,7 +84,7 @@ export function parseHtml(html: string): Node {
 type Inline = string | { text: string | Inline[]; bold?: boolean };
 
 function inline(n: Node | string): Inline[] {
-  if (typeof n === 'string') return [n.replace(/\s+/g, (w) => (w.includes('\u00a0') ? w : ' '))];
+  if (typeof n === 'string') return [n.replace(/[ \t\r\n]+/g, ' ')];
   if (n.tag === 'br') return ['\n'];
   const parts = n.children.flatMap(inline);
   if (n.tag === 'b' || n.tag === 'strong' || n.tag === 'th') return [{ text: parts, bold: true }];
