@@ -15,6 +15,8 @@ import { drawSampleService } from './cases/callback-sample';
 import { CaseStarter } from './cases/case-start';
 import { CaseService } from './cases/cases.service';
 import { DocumentService } from './documents/documents.service';
+import { BulletinService, bulletinConfigs } from './bulletins/bulletins.service';
+import { countyDocuments } from './documents/kinds';
 import { evaluatorContacts } from './cases/contacts';
 import { deductionTargetsService } from './cases/performance';
 import { setStatusService } from './cases/status.service';
@@ -111,6 +113,12 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
     const complaints = new ComplaintService(knex, tenants, clock, pii, starter, logger);
     const cases = new CaseService(knex, tenants, clock, pii);
     const defaults = new DefaultRatings(knex, clock, logger);
+    const bulletins = new BulletinService(knex, tenants, clock, config.templatesDir, logger);
+    // The documents and bulletins of tenant.yaml are checked at boot, not at the first tick.
+    for (const t of tenants.list()) {
+      countyDocuments(t);
+      bulletinConfigs(t);
+    }
 
     const transport =
       options.transport ??
@@ -123,6 +131,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
         timers,
         dispatch,
         { name: 'default-ratings', run: () => defaults.tick() },
+        bulletins.job,
         calendars,
         migrations.job,
       ],
@@ -167,6 +176,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
       complaints,
       cases,
       documents,
+      bulletins,
       defaults,
       outbox: new OutboxService(knex),
       dispatch,

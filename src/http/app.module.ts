@@ -8,6 +8,7 @@ import { Users } from '../auth/users';
 import { CalendarService } from '../calendar/calendar.service';
 import { CaseService } from '../cases/cases.service';
 import { DocumentService } from '../documents/documents.service';
+import { BulletinService } from '../bulletins/bulletins.service';
 import { Health } from '../health';
 import { ComplaintService } from '../intake/complaints.service';
 import { DefaultRatings } from '../intake/default-ratings';
@@ -25,6 +26,7 @@ import { TaskService } from '../workflow/tasks.service';
 import { CalendarsController } from './calendars.controller';
 import { CasesController } from './cases.controller';
 import { DocumentsController } from './documents.controller';
+import { BulletinsController } from './bulletins.controller';
 import { ClockController } from './clock.controller';
 import { ComplaintsController } from './complaints.controller';
 import { DefaultRatingsController } from './default-ratings.controller';
@@ -68,6 +70,7 @@ export interface AppServices {
   complaints: ComplaintService;
   cases: CaseService;
   documents: DocumentService;
+  bulletins: BulletinService;
 }
 
 @Module({})
@@ -92,6 +95,7 @@ export class AppModule {
       [ComplaintService, core.complaints],
       [CaseService, core.cases],
       [DocumentService, core.documents],
+      [BulletinService, core.bulletins],
     ];
     return {
       module: AppModule,
@@ -111,6 +115,7 @@ export class AppModule {
         ComplaintsController,
         CasesController,
         DocumentsController,
+        BulletinsController,
         MigrationsController,
         EngineDeploymentsController,
         EngineVersionController,
