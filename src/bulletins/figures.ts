@@ -10,8 +10,8 @@
  * - a bad review found mistaken or malicious is not adopted (不予采纳并纠正, 003 二(二)3; 004): its case is
  *   revoked and the rating leaves both the bad reviews and the ratings counted;
  * - 按时整改率: of the cases whose rectification finished, those whose every rectification task finished
- *   by its deadline; 回访率: of the cases not revoked, those whose evaluator was called back (a callback
- *   or feedback task completed); overdue: a task past its deadline (open, or completed late).
+ *   by its deadline; 回访率: of the cases not revoked, those whose evaluator was called back after the
+ *   rectification (a callback or feedback task completed; the first verifying call 回访核实 is not one); overdue: a task past its deadline (open, or completed late).
  */
 import type { Knex } from 'knex';
 
@@ -125,7 +125,7 @@ export async function caseRows(knex: Knex, countyId: string, from: Date, to: Dat
         [now],
       ),
     )
-    .select(knex.raw(`count(*) filter (where c.status <> 'revoked' and exists (select 1 from tasks t where t.instance_id = c.instance_id and t.element_id ~* '(callback|feedback)' and t.status = 'completed')) as called_back`))
+    .select(knex.raw(`count(*) filter (where c.status <> 'revoked' and exists (select 1 from tasks t where t.instance_id = c.instance_id and t.element_id ~* '(callback|feedback)' and t.element_id !~* 'verify' and t.status = 'completed')) as called_back`))
     .select(knex.raw(`count(*) filter (where exists (select 1 from tasks t where t.instance_id = c.instance_id and t.due_at is not null and (t.completed_at > t.due_at or (t.status = 'open' and t.due_at < ?)))) as overdue`, [now]))
     .groupByRaw("coalesce(c.unit_id, '')");
 }
