@@ -17,6 +17,7 @@ import { CaseService } from './cases/cases.service';
 import { DocumentService } from './documents/documents.service';
 import { BulletinService, bulletinConfigs } from './bulletins/bulletins.service';
 import { countyDocuments } from './documents/kinds';
+import { PerformanceLedger, pointsOf } from './performance/ledger';
 import { evaluatorContacts } from './cases/contacts';
 import { deductionTargetsService } from './cases/performance';
 import { setStatusService } from './cases/status.service';
@@ -118,6 +119,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
     for (const t of tenants.list()) {
       countyDocuments(t);
       bulletinConfigs(t);
+      pointsOf(t);
     }
 
     const transport =
@@ -177,6 +179,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
       cases,
       documents,
       bulletins,
+      performance: new PerformanceLedger(knex, tenants, clock),
       defaults,
       outbox: new OutboxService(knex),
       dispatch,

@@ -9,6 +9,7 @@ import { CalendarService } from '../calendar/calendar.service';
 import { CaseService } from '../cases/cases.service';
 import { DocumentService } from '../documents/documents.service';
 import { BulletinService } from '../bulletins/bulletins.service';
+import { PerformanceLedger } from '../performance/ledger';
 import { Health } from '../health';
 import { ComplaintService } from '../intake/complaints.service';
 import { DefaultRatings } from '../intake/default-ratings';
@@ -27,6 +28,7 @@ import { CalendarsController } from './calendars.controller';
 import { CasesController } from './cases.controller';
 import { DocumentsController } from './documents.controller';
 import { BulletinsController } from './bulletins.controller';
+import { PerformanceController } from './performance.controller';
 import { ClockController } from './clock.controller';
 import { ComplaintsController } from './complaints.controller';
 import { DefaultRatingsController } from './default-ratings.controller';
@@ -71,6 +73,7 @@ export interface AppServices {
   cases: CaseService;
   documents: DocumentService;
   bulletins: BulletinService;
+  performance: PerformanceLedger;
 }
 
 @Module({})
@@ -96,6 +99,7 @@ export class AppModule {
       [CaseService, core.cases],
       [DocumentService, core.documents],
       [BulletinService, core.bulletins],
+      [PerformanceLedger, core.performance],
     ];
     return {
       module: AppModule,
@@ -116,6 +120,7 @@ export class AppModule {
         CasesController,
         DocumentsController,
         BulletinsController,
+        PerformanceController,
         MigrationsController,
         EngineDeploymentsController,
         EngineVersionController,
