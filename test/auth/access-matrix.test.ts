@@ -57,6 +57,9 @@ const ACTORS: Role[] = ['installation-admin', 'county-admin', 'staff-centre'];
 const INTAKE: Role[] = ['installation-admin', 'county-admin', 'staff-centre', 'staff-unit', 'intake'];
 const ADMINS: Role[] = ['installation-admin', 'county-admin', 'process-admin'];
 
+/** An edition id that does not exist. */
+const NO_BULLETIN = '0190a000-0000-7000-8000-000000000000';
+
 type Call = { method: 'GET' | 'POST' | 'PUT'; path: string; body?: unknown; type?: string };
 /** [the operation of the OpenAPI document, how to call it on a county's objects, who may, whether it changes its objects] */
 const MATRIX: Array<[string, (o: Objects, role: Role, cell: string) => Call, Row, boolean?]> = [
@@ -108,6 +111,18 @@ const MATRIX: Array<[string, (o: Objects, role: Role, cell: string) => Call, Row
   ['GET /api/v1/counties/{county}/cases/{id}?reveal=true', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/cases/${o.caseId}?reveal=true` }), serviceRoles(['pii-reader'], 200)],
   ['GET /api/v1/counties/{county}/stats', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/stats` }), anyone(200)],
   ['GET /api/v1/counties/{county}/pii-reveals', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/pii-reveals` }), serviceRoles(['installation-admin', 'county-admin', 'auditor'], 200)],
+  // Documents, bulletins, performance (issue 12). The fixture counties configure no documents and no
+  // bulletins: a document or an edition answers 404 there, a generated edition 400 (none configured).
+  ['GET /api/v1/counties/{county}/cases/{id}/documents', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/cases/${o.caseId}/documents` }), row(() => [200, 404])],
+  ['GET /api/v1/counties/{county}/cases/{id}/documents/{file}', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/cases/${o.caseId}/documents/registration.pdf` }), row(() => [404, 404])],
+  ['GET /api/v1/counties/{county}/cases/{id}/documents/archived/{file}', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/cases/${o.caseId}/documents/archived/1.pdf` }), row(() => [404, 404])],
+  ['GET /api/v1/counties/{county}/bulletins', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/bulletins` }), anyone(200)],
+  ['POST /api/v1/counties/{county}/bulletins', (o) => ({ method: 'POST', path: `/api/v1/counties/${o.county}/bulletins`, body: { kind: 'monthly', period: '2026-01' } }), routeRoles(ADMINS, 400)],
+  ['GET /api/v1/counties/{county}/bulletins/{id}', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/bulletins/${NO_BULLETIN}` }), row(() => [404, 404])],
+  ['GET /api/v1/counties/{county}/bulletins/{id}/{file}', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/bulletins/${NO_BULLETIN}/bulletin.pdf` }), row(() => [404, 404])],
+  ['POST /api/v1/counties/{county}/bulletins/{id}/approve', (o) => ({ method: 'POST', path: `/api/v1/counties/${o.county}/bulletins/${NO_BULLETIN}/approve` }), routeRoles(ADMINS, 404)],
+  ['POST /api/v1/counties/{county}/bulletins/{id}/publish', (o) => ({ method: 'POST', path: `/api/v1/counties/${o.county}/bulletins/${NO_BULLETIN}/publish` }), routeRoles(ADMINS, 404)],
+  ['GET /api/v1/counties/{county}/performance', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/performance?period=2026-10` }), anyone(200)],
   // Last: it changes the caller's own token.
   ['POST /api/v1/me/token', () => ({ method: 'POST', path: '/api/v1/me/token' }), everybody(200)],
 ];
