@@ -18,6 +18,7 @@ import { DocumentService } from './documents/documents.service';
 import { BulletinService, bulletinConfigs } from './bulletins/bulletins.service';
 import { countyDocuments } from './documents/kinds';
 import { PerformanceLedger, pointsOf } from './performance/ledger';
+import { SharedProblemService } from './problems/shared-problems.service';
 import { evaluatorContacts } from './cases/contacts';
 import { deductionTargetsService } from './cases/performance';
 import { setStatusService } from './cases/status.service';
@@ -180,6 +181,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
       documents,
       bulletins,
       performance: new PerformanceLedger(knex, tenants, clock),
+      sharedProblems: new SharedProblemService(knex, tenants, clock),
       defaults,
       outbox: new OutboxService(knex),
       dispatch,

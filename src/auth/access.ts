@@ -73,6 +73,7 @@ export const ACCESS = {
   'bulletin.generate': { roles: ['admin', 'process-admin'], what: 'generate a bulletin edition now (the scheduler does it on time)' },
   'bulletin.approve': { roles: ['admin', 'process-admin'], what: 'approve a draft bulletin edition' },
   'bulletin.publish': { roles: ['admin', 'process-admin'], what: 'publish an approved bulletin edition' },
+  'problem.manage': { roles: ['admin', 'process-admin', 'staff'], what: 'open, rectify and close shared problems (共性问题, 双归零)' },
   'performance.read': { roles: ANYONE, what: 'read the performance ledger (绩效) of a county' },
   'users.manage': { roles: ['admin'], what: 'create, list, disable users and give them new tokens (within what you hold)' },
 } satisfies Record<string, AccessRule>;

@@ -22,6 +22,7 @@ import { isUuid, uuidv7 } from '../ids';
 import type { Logger } from '../log';
 import { page } from '../paging';
 import type { Tenant, TenantRegistry } from '../tenants';
+import { sharedCounts } from '../problems/shared-problems.service';
 import { Figures, computeFigures } from './figures';
 import { PERIOD_KINDS, Period, PeriodKind, lastEnded, parsePeriod } from './periods';
 
@@ -108,6 +109,8 @@ export class BulletinService {
     const now = this.clock.now();
     const unitNames = Object.fromEntries(tenant.units.map((u) => [u.id, u.name]));
     const figures = await computeFigures(this.knex, tenant.id, period.from, period.to, now, conf.channels, unitNames);
+    // 双归零 (新华 第十条): the shared problems opened before the period ended and their cases, closed or not.
+    const shared = await sharedCounts(this.knex, tenant.id, period.to);
     const id = uuidv7();
     const year = shanghaiParts(now).year;
     await this.knex.transaction(async (trx) => {
@@ -124,7 +127,7 @@ export class BulletinService {
         period_to: period.to,
         due_at: period.due,
         status: 'draft',
-        figures: JSON.stringify({ ...figures, title: conf.title, generatedBy: actor, listedCases: caseIds.length }),
+        figures: JSON.stringify({ ...figures, shared, title: conf.title, generatedBy: actor, listedCases: caseIds.length }),
         generated_at: now,
       });
       for (let i = 0; i < caseIds.length; i += 500) await trx('bulletin_cases').insert(caseIds.slice(i, i + 500).map((c) => ({ bulletin_id: id, case_id: c.id })));

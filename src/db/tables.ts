@@ -178,3 +178,12 @@ export interface BulletinRow {
 
 /** bulletin_cases (the cases an edition lists) — written by src/bulletins/bulletins.service.ts. */
 export interface BulletinCaseRow { bulletin_id: string; case_id: string }
+
+/** shared_problems (共性问题, 双归零) — written by src/problems/shared-problems.service.ts. */
+export interface SharedProblemRow {
+  id: string; county_id: string; title: string; cause: Record<string, unknown>; owner: string; deadline: Date; status: 'open' | 'rectified' | 'closed';
+  measures: string | null; rectified_at: Date | null; rectified_by: string | null; closed_at: Date | null; closed_by: string | null; created_by: string; created_at: Date;
+}
+
+/** shared_problem_cases — written by src/problems/shared-problems.service.ts. */
+export interface SharedProblemCaseRow { problem_id: string; case_id: string }

@@ -10,6 +10,7 @@ import { CaseService } from '../cases/cases.service';
 import { DocumentService } from '../documents/documents.service';
 import { BulletinService } from '../bulletins/bulletins.service';
 import { PerformanceLedger } from '../performance/ledger';
+import { SharedProblemService } from '../problems/shared-problems.service';
 import { Health } from '../health';
 import { ComplaintService } from '../intake/complaints.service';
 import { DefaultRatings } from '../intake/default-ratings';
@@ -29,6 +30,7 @@ import { CasesController } from './cases.controller';
 import { DocumentsController } from './documents.controller';
 import { BulletinsController } from './bulletins.controller';
 import { PerformanceController } from './performance.controller';
+import { SharedProblemsController } from './shared-problems.controller';
 import { ClockController } from './clock.controller';
 import { ComplaintsController } from './complaints.controller';
 import { DefaultRatingsController } from './default-ratings.controller';
@@ -74,6 +76,7 @@ export interface AppServices {
   documents: DocumentService;
   bulletins: BulletinService;
   performance: PerformanceLedger;
+  sharedProblems: SharedProblemService;
 }
 
 @Module({})
@@ -100,6 +103,7 @@ export class AppModule {
       [DocumentService, core.documents],
       [BulletinService, core.bulletins],
       [PerformanceLedger, core.performance],
+      [SharedProblemService, core.sharedProblems],
     ];
     return {
       module: AppModule,
@@ -121,6 +125,7 @@ export class AppModule {
         DocumentsController,
         BulletinsController,
         PerformanceController,
+        SharedProblemsController,
         MigrationsController,
         EngineDeploymentsController,
         EngineVersionController,

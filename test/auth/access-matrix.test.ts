@@ -57,7 +57,9 @@ const ACTORS: Role[] = ['installation-admin', 'county-admin', 'staff-centre'];
 const INTAKE: Role[] = ['installation-admin', 'county-admin', 'staff-centre', 'staff-unit', 'intake'];
 const ADMINS: Role[] = ['installation-admin', 'county-admin', 'process-admin'];
 
-/** An edition id that does not exist. */
+/** Who manages shared problems (双归零). */
+const PROBLEM: Role[] = ['installation-admin', 'county-admin', 'process-admin', 'staff-centre', 'staff-unit'];
+/** An edition (or shared problem) id that does not exist. */
 const NO_BULLETIN = '0190a000-0000-7000-8000-000000000000';
 
 type Call = { method: 'GET' | 'POST' | 'PUT'; path: string; body?: unknown; type?: string };
@@ -123,6 +125,12 @@ const MATRIX: Array<[string, (o: Objects, role: Role, cell: string) => Call, Row
   ['POST /api/v1/counties/{county}/bulletins/{id}/approve', (o) => ({ method: 'POST', path: `/api/v1/counties/${o.county}/bulletins/${NO_BULLETIN}/approve` }), routeRoles(ADMINS, 404)],
   ['POST /api/v1/counties/{county}/bulletins/{id}/publish', (o) => ({ method: 'POST', path: `/api/v1/counties/${o.county}/bulletins/${NO_BULLETIN}/publish` }), routeRoles(ADMINS, 404)],
   ['GET /api/v1/counties/{county}/performance', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/performance?period=2026-10` }), anyone(200)],
+  ['GET /api/v1/counties/{county}/shared-problems', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/shared-problems` }), anyone(200)],
+  ['GET /api/v1/counties/{county}/shared-problems/candidates', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/shared-problems/candidates` }), anyone(200)],
+  ['POST /api/v1/counties/{county}/shared-problems', (o) => ({ method: 'POST', path: `/api/v1/counties/${o.county}/shared-problems`, body: { title: '共性问题' } }), routeRoles(PROBLEM, 400)],
+  ['GET /api/v1/counties/{county}/shared-problems/{id}', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/shared-problems/${NO_BULLETIN}` }), row(() => [404, 404])],
+  ['POST /api/v1/counties/{county}/shared-problems/{id}/rectify', (o) => ({ method: 'POST', path: `/api/v1/counties/${o.county}/shared-problems/${NO_BULLETIN}/rectify`, body: { measures: '整改' } }), routeRoles(PROBLEM, 404)],
+  ['POST /api/v1/counties/{county}/shared-problems/{id}/close', (o) => ({ method: 'POST', path: `/api/v1/counties/${o.county}/shared-problems/${NO_BULLETIN}/close` }), routeRoles(PROBLEM, 404)],
   // Last: it changes the caller's own token.
   ['POST /api/v1/me/token', () => ({ method: 'POST', path: '/api/v1/me/token' }), everybody(200)],
 ];
