@@ -14,6 +14,7 @@
  *   rectification (a callback or feedback task completed; the first verifying call 回访核实 is not one); overdue: a task past its deadline (open, or completed late).
  */
 import type { Knex } from 'knex';
+import { shanghaiDate } from '../calendar/civil-date';
 
 export interface Counts {
   total: number;
@@ -88,8 +89,30 @@ function finishCases<T extends CaseCounts>(c: T): T {
   return c;
 }
 
-/** The ratings of [from, to) by unit and channel (one query). */
+/**
+ * The ratings of [from, to) by unit and channel, read from the daily rollup rating_daily (kept by
+ * triggers, migrations/20261205020000_rating_daily.ts): a month is ~31 × units × channels × levels rows,
+ * whatever the number of ratings. from and to are Shanghai midnights (every bulletin period is).
+ */
 export async function ratingRows(knex: Knex, countyId: string, from: Date, to: Date, channels: string[] | null) {
+  const q = knex('rating_daily as d')
+    .where('d.county_id', countyId)
+    .where('d.day', '>=', shanghaiDate(from))
+    .where('d.day', '<', shanghaiDate(to))
+    .where('d.n', '<>', 0)
+    .select('d.unit_id', knex.raw('null as unit_name'), 'd.channel')
+    .select(knex.raw('sum(d.n) as n'))
+    .select(knex.raw('coalesce(sum(d.n) filter (where d.level = 5), 0) as l5, coalesce(sum(d.n) filter (where d.level = 4), 0) as l4, coalesce(sum(d.n) filter (where d.level = 3), 0) as l3'))
+    .select(knex.raw('coalesce(sum(d.n) filter (where d.level = 2), 0) as l2, coalesce(sum(d.n) filter (where d.level = 1), 0) as l1'))
+    .select(knex.raw('coalesce(sum(d.n) filter (where d.is_default), 0) as defaults'))
+    .select(knex.raw('coalesce(sum(d.n) filter (where d.level <= 2 and d.revoked), 0) as revoked'))
+    .groupBy('d.unit_id', 'd.channel');
+  if (channels) q.whereIn('d.channel', channels);
+  return q;
+}
+
+/** The same figures straight from the ratings (the bench's check of the rollup, and its slow baseline). */
+export async function ratingRowsRaw(knex: Knex, countyId: string, from: Date, to: Date, channels: string[] | null) {
   const q = knex('evaluations as e')
     .join('service_cases as sc', 'sc.id', 'e.service_case_id')
     .leftJoin('cases as c', 'c.id', 'e.case_id')
@@ -97,7 +120,7 @@ export async function ratingRows(knex: Knex, countyId: string, from: Date, to: D
     .where('e.is_current', true)
     .where('e.rated_at', '>=', from)
     .where('e.rated_at', '<', to)
-    .select(knex.raw("coalesce(sc.unit_id, '') as unit_id"), knex.raw('max(sc.unit_name) as unit_name'), 'e.channel')
+    .select(knex.raw("coalesce(sc.unit_id, '') as unit_id"), knex.raw('null as unit_name'), 'e.channel')
     .select(knex.raw('count(*) as n'))
     .select(knex.raw('count(*) filter (where e.level = 5) as l5, count(*) filter (where e.level = 4) as l4, count(*) filter (where e.level = 3) as l3'))
     .select(knex.raw('count(*) filter (where e.level = 2) as l2, count(*) filter (where e.level = 1) as l1'))
@@ -157,6 +180,7 @@ export async function computeFigures(knex: Knex, countyId: string, from: Date, t
   }
   for (const r of cases as Array<Record<string, unknown>>) {
     const u = unit(String(r.unit_id), r.unit_name as string | null);
+    if (u.unitName === u.unitId && r.unit_name) u.unitName = String(r.unit_name);
     for (const target of [u, totals]) {
       target.cases += Number(r.cases);
       target.revokedCases += Number(r.revoked);
