@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
-const benches = ['host.js', 'timers.js'];
+const benches = ['host.js', 'timers.js', 'bulletin.js'];
 let failed = false;
 for (const b of benches) {
   console.log(`\n=== ${b} ===`);

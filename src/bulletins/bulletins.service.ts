@@ -72,6 +72,8 @@ export class BulletinService {
 
   /** The scheduler's job: every county's last ended period of each kind gets its edition (once). */
   async tick(): Promise<number> {
+    // The rating deltas the triggers appended since the last tick, into the daily rollup.
+    await this.knex.raw('select rating_daily_compact()');
     let made = 0;
     const now = this.clock.now();
     for (const tenant of this.tenants.list()) {

@@ -90,16 +90,18 @@ function finishCases<T extends CaseCounts>(c: T): T {
 }
 
 /**
- * The ratings of [from, to) by unit and channel, read from the daily rollup rating_daily (kept by
- * triggers, migrations/20261205020000_rating_daily.ts): a month is ~31 × units × channels × levels rows,
- * whatever the number of ratings. from and to are Shanghai midnights (every bulletin period is).
+ * The ratings of [from, to) by unit and channel, read from the daily rollup rating_daily and the deltas
+ * not yet compacted (migrations/20261205020000_rating_daily.ts): a month is ~31 × units × channels ×
+ * levels rows, whatever the number of ratings. from and to are Shanghai midnights (every bulletin period is).
  */
 export async function ratingRows(knex: Knex, countyId: string, from: Date, to: Date, channels: string[] | null) {
-  const q = knex('rating_daily as d')
+  const cols = ['county_id', 'day', 'unit_id', 'channel', 'level', 'is_default', 'revoked', 'n'];
+  const both = knex.raw(`(select ${cols.join(', ')} from rating_daily union all select ${cols.join(', ')} from rating_daily_delta) as d`);
+  const q = knex
+    .from(both)
     .where('d.county_id', countyId)
     .where('d.day', '>=', shanghaiDate(from))
     .where('d.day', '<', shanghaiDate(to))
-    .where('d.n', '<>', 0)
     .select('d.unit_id', knex.raw('null as unit_name'), 'd.channel')
     .select(knex.raw('sum(d.n) as n'))
     .select(knex.raw('coalesce(sum(d.n) filter (where d.level = 5), 0) as l5, coalesce(sum(d.n) filter (where d.level = 4), 0) as l4, coalesce(sum(d.n) filter (where d.level = 3), 0) as l3'))
