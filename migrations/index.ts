@@ -7,6 +7,9 @@ import * as externalTasks from './20261201000000_external_tasks_and_migrations';
 import * as hardening from './20261201100000_hardening';
 import * as auditJournal from './20261202000000_audit_journal';
 import * as inboxIndexes from './20261202000100_inbox_indexes';
+import * as documentsBulletins from './20261205000000_documents_bulletins';
+import * as sharedProblems from './20261205010000_shared_problems';
+import * as ratingDaily from './20261205020000_rating_daily';
 
 /** Every migration, in order. A new migration is a new file plus one line here. */
 export const migrations: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> }> = {
@@ -18,4 +21,7 @@ export const migrations: Record<string, { up(k: Knex): Promise<void>; down(k: Kn
   '20261201100000_hardening': hardening,
   '20261202000000_audit_journal': auditJournal,
   '20261202000100_inbox_indexes': inboxIndexes,
+  '20261205000000_documents_bulletins': documentsBulletins,
+  '20261205010000_shared_problems': sharedProblems,
+  '20261205020000_rating_daily': ratingDaily,
 };

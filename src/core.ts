@@ -17,6 +17,11 @@ import { shanghaiDate } from './calendar/civil-date';
 import { drawSampleService } from './cases/callback-sample';
 import { CaseStarter } from './cases/case-start';
 import { CaseService } from './cases/cases.service';
+import { DocumentService } from './documents/documents.service';
+import { BulletinService, bulletinConfigs } from './bulletins/bulletins.service';
+import { countyDocuments } from './documents/kinds';
+import { PerformanceLedger, pointsOf } from './performance/ledger';
+import { SharedProblemService } from './problems/shared-problems.service';
 import { evaluatorContacts } from './cases/contacts';
 import { deductionTargetsService } from './cases/performance';
 import { setStatusService } from './cases/status.service';
@@ -132,6 +137,13 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
     const complaints = new ComplaintService(knex, tenants, clock, pii, starter, logger);
     const cases = new CaseService(knex, tenants, clock, pii);
     const defaults = new DefaultRatings(knex, clock, logger);
+    const bulletins = new BulletinService(knex, tenants, clock, config.templatesDir, logger);
+    // The documents and bulletins of tenant.yaml are checked at boot, not at the first tick.
+    for (const t of tenants.list()) {
+      countyDocuments(t);
+      bulletinConfigs(t);
+      pointsOf(t);
+    }
 
     const transport =
       options.transport ??
@@ -146,6 +158,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
         timers,
         dispatch,
         { name: 'default-ratings', run: () => defaults.tick() },
+        bulletins.job,
         calendars,
         migrations.job,
         anchors,
@@ -154,7 +167,8 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
       logger,
     );
 
-    const tasks = new TaskService(knex, runner, clock, definitions, pii);
+    const documents = new DocumentService(knex, tenants, clock, pii, config.templatesDir, logger);
+    const tasks = new TaskService(knex, runner, clock, definitions, pii, (task, actor) => documents.archiveForTask(task, actor));
 
     const health = new Health({
       database: async () => {
@@ -202,6 +216,10 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
       complaints,
       cases,
       audit,
+      documents,
+      bulletins,
+      performance: new PerformanceLedger(knex, tenants, clock),
+      sharedProblems: new SharedProblemService(knex, tenants, clock),
       defaults,
       outbox: new OutboxService(knex),
       dispatch,

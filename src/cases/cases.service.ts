@@ -78,10 +78,12 @@ export class CaseService {
       : undefined;
     if (!row) throw new NotFoundError(`No case ${id} in ${countyId}`);
     const now = this.clock.now();
-    const [evaluation, tasks, journal] = await Promise.all([
+    const [evaluation, tasks, journal, bulletins] = await Promise.all([
       row.evaluation_id ? this.knex('evaluations').where({ id: row.evaluation_id }).first() : undefined,
       row.instance_id ? this.knex('tasks').where({ instance_id: row.instance_id, status: 'open' }).orderBy([{ column: 'due_at', order: 'asc', nulls: 'last' }, 'created_at']) : [],
       row.instance_id ? this.knex('journal').where({ instance_id: row.instance_id }).whereNot({ type: STEP_INPUT }).orderBy('id') : [],
+      // The bulletin editions (通报) the case appears in.
+      this.knex('bulletin_cases as bc').join('bulletins as b', 'b.id', 'bc.bulletin_id').where('bc.case_id', row.id).orderBy('b.period_from').select('b.id', 'b.period_kind', 'b.period', 'b.edition_year', 'b.edition_no', 'b.status'),
     ]);
     const nextDue = tasks.map((t: Row) => t.due_at).filter(Boolean)[0] ?? null;
     const out: Row = {
@@ -119,6 +121,7 @@ export class CaseService {
         dueProvisional: t.due_provisional,
         overdue: !!t.due_at && new Date(t.due_at).getTime() < now.getTime(),
       })),
+      bulletins: bulletins.map((b: Row) => ({ id: b.id, kind: b.period_kind, period: b.period, edition: `${b.edition_year}年第${b.edition_no}期`, status: b.status, href: `/api/v1/counties/${countyId}/bulletins/${b.id}` })),
       history: journal.map((j: Row) => ({ seq: Number(j.id), at: iso(j.at), type: j.type, elementId: j.element_id, elementType: j.element_type, actor: j.actor, data: j.data })),
     };
     if (!reveal) return out;

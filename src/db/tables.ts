@@ -171,3 +171,27 @@ export interface DefinitionActivationRow {
   id: number | string; county_id: string; process_key: string; definition_id: string; version: number;
   reason: 'deployed' | 'redeployed' | 'made-current'; actor: string; at: Date;
 }
+
+/** case_documents (PDFs archived as sent) — written by src/documents/documents.service.ts (archiveForTask). */
+export interface CaseDocumentRow {
+  id: number | string; county_id: string; case_id: string; kind: string; sha256: string; pdf: Buffer; task_id: string | null; archived_by: string; archived_at: Date;
+}
+
+/** bulletins (通报 editions) — written by src/bulletins/bulletins.service.ts. */
+export interface BulletinRow {
+  id: string; county_id: string; period_kind: string; period: string; edition_no: number; edition_year: number; period_from: Date; period_to: Date;
+  due_at: Date; status: 'draft' | 'approved' | 'published'; figures: Record<string, unknown>; generated_at: Date; approved_by: string | null;
+  approved_at: Date | null; published_by: string | null; published_at: Date | null;
+}
+
+/** bulletin_cases (the cases an edition lists) — written by src/bulletins/bulletins.service.ts. */
+export interface BulletinCaseRow { bulletin_id: string; case_id: string }
+
+/** shared_problems (共性问题, 双归零) — written by src/problems/shared-problems.service.ts. */
+export interface SharedProblemRow {
+  id: string; county_id: string; title: string; cause: Record<string, unknown>; owner: string; deadline: Date; status: 'open' | 'rectified' | 'closed';
+  measures: string | null; rectified_at: Date | null; rectified_by: string | null; closed_at: Date | null; closed_by: string | null; created_by: string; created_at: Date;
+}
+
+/** shared_problem_cases — written by src/problems/shared-problems.service.ts. */
+export interface SharedProblemCaseRow { problem_id: string; case_id: string }

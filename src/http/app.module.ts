@@ -8,6 +8,10 @@ import { AuditService } from '../audit/audit.service';
 import { Users } from '../auth/users';
 import { CalendarService } from '../calendar/calendar.service';
 import { CaseService } from '../cases/cases.service';
+import { DocumentService } from '../documents/documents.service';
+import { BulletinService } from '../bulletins/bulletins.service';
+import { PerformanceLedger } from '../performance/ledger';
+import { SharedProblemService } from '../problems/shared-problems.service';
 import { Health } from '../health';
 import { Metrics } from '../metrics';
 import { ComplaintService } from '../intake/complaints.service';
@@ -26,6 +30,10 @@ import { TaskService } from '../workflow/tasks.service';
 import { AuditController } from './audit.controller';
 import { CalendarsController } from './calendars.controller';
 import { CasesController } from './cases.controller';
+import { DocumentsController } from './documents.controller';
+import { BulletinsController } from './bulletins.controller';
+import { PerformanceController } from './performance.controller';
+import { SharedProblemsController } from './shared-problems.controller';
 import { ClockController } from './clock.controller';
 import { ComplaintsController } from './complaints.controller';
 import { DefaultRatingsController } from './default-ratings.controller';
@@ -71,6 +79,10 @@ export interface AppServices {
   complaints: ComplaintService;
   cases: CaseService;
   audit: AuditService;
+  documents: DocumentService;
+  bulletins: BulletinService;
+  performance: PerformanceLedger;
+  sharedProblems: SharedProblemService;
 }
 
 @Module({})
@@ -96,6 +108,10 @@ export class AppModule {
       [ComplaintService, core.complaints],
       [CaseService, core.cases],
       [AuditService, core.audit],
+      [DocumentService, core.documents],
+      [BulletinService, core.bulletins],
+      [PerformanceLedger, core.performance],
+      [SharedProblemService, core.sharedProblems],
     ];
     return {
       module: AppModule,
@@ -115,6 +131,10 @@ export class AppModule {
         DefaultRatingsController,
         ComplaintsController,
         CasesController,
+        DocumentsController,
+        BulletinsController,
+        PerformanceController,
+        SharedProblemsController,
         MigrationsController,
         EngineDeploymentsController,
         EngineVersionController,

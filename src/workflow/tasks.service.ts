@@ -104,6 +104,8 @@ export class TaskService {
     private readonly clock: Clock,
     private readonly definitions: DefinitionStore,
     private readonly pii: PiiCipher,
+    /** Called once a completion has committed (the documents a step sends onward are archived here); set by core.ts. */
+    private readonly afterComplete?: (task: TaskRow, actor: string) => Promise<void>,
   ) {}
 
   /**
@@ -265,6 +267,7 @@ export class TaskService {
     const masked = row.form_key ? await this.maskPersonalFields(row.definition_id, row.form_key, checked.masked) : { value: checked.masked, changed: false };
     const sealed = checked.changed || masked.changed ? this.pii.encrypt(JSON.stringify(checked.clear), sealContext('task', row.id)) : null;
     const { task } = await this.runner.complete(row, user.id, masked.value, { overrideAssignee: isAdmin(user), sealedInput: sealed });
+    if (this.afterComplete) await this.afterComplete({ ...row, ...task } as TaskRow, user.id);
     return this.view({ ...row, ...task });
   }
 
@@ -397,7 +400,7 @@ export class TaskService {
 }
 
 /** The additional data an encrypted original is bound to (a copy on another row does not decrypt). */
-function sealContext(kind: 'task' | 'comment', id: string): string {
+export function sealContext(kind: 'task' | 'comment', id: string): string {
   return `${kind}:${id}`;
 }
 

@@ -66,6 +66,11 @@ const typed = (input: Record<string, unknown>) => Object.fromEntries(Object.entr
 /** Who reads verification, replay and dossiers (src/auth/access.ts audit.read). */
 const AUDITORS: Role[] = ['installation-admin', 'county-admin', 'auditor'];
 
+/** Who manages shared problems (双归零). */
+const PROBLEM: Role[] = ['installation-admin', 'county-admin', 'process-admin', 'staff-centre', 'staff-unit'];
+/** An edition (or shared problem) id that does not exist. */
+const NO_BULLETIN = '0190a000-0000-7000-8000-000000000000';
+
 type Call = { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string; body?: unknown; type?: string };
 /** [the operation of the OpenAPI document, how to call it on a county's objects, who may, whether it changes its objects] */
 const MATRIX: Array<[string, (o: Objects, role: Role, cell: string) => Call, Row, boolean?]> = [
@@ -161,6 +166,24 @@ const MATRIX: Array<[string, (o: Objects, role: Role, cell: string) => Call, Row
   ['POST /engine-rest/external-task/{id}/unlock', () => ({ method: 'POST', path: `/engine-rest/external-task/${NONE}/unlock` }), routeRoles(WORKERS, 404, 404)],
   ['PUT /engine-rest/external-task/{id}/retries', () => ({ method: 'PUT', path: `/engine-rest/external-task/${NONE}/retries`, body: { retries: 1 } }), routeRoles(ADMINS, 404, 404)],
   ['GET /engine-rest/incident', (o) => ({ method: 'GET', path: `/engine-rest/incident?tenantIdIn=${o.county}` }), routeRoles(['installation-admin', 'county-admin', 'process-admin', 'worker', 'auditor'], 200, 200)],
+  // Documents, bulletins, performance (issue 12). The fixture counties configure no documents and no
+  // bulletins: a document or an edition answers 404 there, a generated edition 400 (none configured).
+  ['GET /api/v1/counties/{county}/cases/{id}/documents', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/cases/${o.caseId}/documents` }), row(() => [200, 404])],
+  ['GET /api/v1/counties/{county}/cases/{id}/documents/{file}', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/cases/${o.caseId}/documents/registration.pdf` }), row(() => [404, 404])],
+  ['GET /api/v1/counties/{county}/cases/{id}/documents/archived/{file}', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/cases/${o.caseId}/documents/archived/1.pdf` }), row(() => [404, 404])],
+  ['GET /api/v1/counties/{county}/bulletins', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/bulletins` }), anyone(200)],
+  ['POST /api/v1/counties/{county}/bulletins', (o) => ({ method: 'POST', path: `/api/v1/counties/${o.county}/bulletins`, body: { kind: 'monthly', period: '2026-01' } }), routeRoles(ADMINS, 400)],
+  ['GET /api/v1/counties/{county}/bulletins/{id}', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/bulletins/${NO_BULLETIN}` }), row(() => [404, 404])],
+  ['GET /api/v1/counties/{county}/bulletins/{id}/{file}', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/bulletins/${NO_BULLETIN}/bulletin.pdf` }), row(() => [404, 404])],
+  ['POST /api/v1/counties/{county}/bulletins/{id}/approve', (o) => ({ method: 'POST', path: `/api/v1/counties/${o.county}/bulletins/${NO_BULLETIN}/approve` }), routeRoles(ADMINS, 404)],
+  ['POST /api/v1/counties/{county}/bulletins/{id}/publish', (o) => ({ method: 'POST', path: `/api/v1/counties/${o.county}/bulletins/${NO_BULLETIN}/publish` }), routeRoles(ADMINS, 404)],
+  ['GET /api/v1/counties/{county}/performance', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/performance?period=2026-10` }), anyone(200)],
+  ['GET /api/v1/counties/{county}/shared-problems', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/shared-problems` }), anyone(200)],
+  ['GET /api/v1/counties/{county}/shared-problems/candidates', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/shared-problems/candidates` }), anyone(200)],
+  ['POST /api/v1/counties/{county}/shared-problems', (o) => ({ method: 'POST', path: `/api/v1/counties/${o.county}/shared-problems`, body: { title: '共性问题' } }), routeRoles(PROBLEM, 400)],
+  ['GET /api/v1/counties/{county}/shared-problems/{id}', (o) => ({ method: 'GET', path: `/api/v1/counties/${o.county}/shared-problems/${NO_BULLETIN}` }), row(() => [404, 404])],
+  ['POST /api/v1/counties/{county}/shared-problems/{id}/rectify', (o) => ({ method: 'POST', path: `/api/v1/counties/${o.county}/shared-problems/${NO_BULLETIN}/rectify`, body: { measures: '整改' } }), routeRoles(PROBLEM, 404)],
+  ['POST /api/v1/counties/{county}/shared-problems/{id}/close', (o) => ({ method: 'POST', path: `/api/v1/counties/${o.county}/shared-problems/${NO_BULLETIN}/close` }), routeRoles(PROBLEM, 404)],
   // Last: it changes the caller's own token.
   ['POST /api/v1/me/token', () => ({ method: 'POST', path: '/api/v1/me/token' }), everybody(200)],
 ];
