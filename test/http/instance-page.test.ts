@@ -6,21 +6,14 @@
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { TestApp, useApp } from '../support/harness';
-import { ensurePagesBuilt, launchBrowser, screenshot, signInPage } from '../support/browser';
+import { screenshot, signInPage, useBrowser } from '../support/browser';
 import { badRating, complete } from '../scenarios/support';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 let app: TestApp;
 useApp((a) => (app = a), { processesDir: path.join(ROOT, 'processes'), templatesDir: path.join(ROOT, 'templates') });
 let browser: Browser;
-
-beforeAll(async () => {
-  ensurePagesBuilt();
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-});
+useBrowser((b) => (browser = b));
 
 test('a finished 柳东 case: the path is marked; the slider shows the open task of a step', async () => {
   const api = app.api;

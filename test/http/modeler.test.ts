@@ -7,20 +7,13 @@
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { TestApp, useApp } from '../support/harness';
-import { ensurePagesBuilt, launchBrowser, screenshot, signInPage } from '../support/browser';
+import { screenshot, signInPage, useBrowser } from '../support/browser';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 let app: TestApp;
 useApp((a) => (app = a), { processesDir: path.join(ROOT, 'processes'), templatesDir: path.join(ROOT, 'templates') });
 let browser: Browser;
-
-beforeAll(async () => {
-  ensurePagesBuilt();
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-});
+useBrowser((b) => (browser = b));
 
 test('load 柳东 systemPushed, change a due date in the properties panel, check, deploy: v2 is listed', async () => {
   const token = (await app.api.post('/api/v1/admin/users', { id: 'ld.modeler', name: '柳东流程管理员', roles: ['process-admin'], counties: ['liudong'] })).body.token;

@@ -4,19 +4,12 @@
  */
 import type { Browser } from 'playwright-core';
 import { ADMIN_TOKEN, TestApp, useApp } from '../support/harness';
-import { ensurePagesBuilt, launchBrowser, screenshot, signInPage } from '../support/browser';
+import { screenshot, signInPage, useBrowser } from '../support/browser';
 
 let app: TestApp;
 useApp((a) => (app = a));
 let browser: Browser;
-
-beforeAll(async () => {
-  ensurePagesBuilt();
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-});
+useBrowser((b) => (browser = b));
 
 test('GET /ui is a public shell with no data; assets are served; unknown pages are 404', async () => {
   const shell = await fetch(`${app.url}/ui`);

@@ -43,6 +43,19 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** One browser for a test file: the pages built, Chromium launched before its tests and closed after. */
+export function useBrowser(set: (browser: Browser) => void): void {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    ensurePagesBuilt();
+    browser = await launchBrowser();
+    set(browser);
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+}
+
 /** Signs a page in with a token (typed into the sign-in form as a person would). */
 export async function signInPage(page: Page, url: string, token: string): Promise<void> {
   await page.goto(url);
