@@ -198,7 +198,7 @@ async function main() {
 
     // 3b. Several schedulers side by side, as several server processes on one database would.
     const left = Number((await knex('timers').count<{ count: string }[]>('id as count'))[0].count);
-    const many = Array.from({ length: WORKERS }, (_, i) => new TimerJob(knex, core!.clock, (id) => core!.runner.fire(id), { nodeId: `bench-${i}`, batchSize: config.timerBatchSize, leaseMs: config.leaseMs }, quiet));
+    const many = Array.from({ length: WORKERS }, (_, i) => new TimerJob(knex, core!.clock, { fire: (id: string) => core!.runner.fire(id) }, { nodeId: `bench-${i}`, batchSize: config.timerBatchSize, leaseMs: config.leaseMs }, quiet));
     const par = await fireWith(many, Math.max(1, Math.min(FIRE, left - reserve)));
     console.log(`  ${WORKERS} schedulers: fired ${fmt(par.fired)} timers in ${fmt(par.secs, 1)} s = ${fmt(par.fired / par.secs)} timers/s (${fmt(left)} pending at start; one Node process, shared pool of 10)`);
     const doubled = await knex('journal').where({ type: 'timer.fired' }).groupBy('instance_id').havingRaw('count(*) > 1').select('instance_id');

@@ -18,6 +18,12 @@ export interface AppConfig {
   pollIntervalMs: number;
   /** How many due timers one poll claims. */
   timerBatchSize: number;
+  /**
+   * TIMER_FAST_PATH (default true): a due timer that only notifies (a reminder, an escalation: a
+   * non-interrupting boundary timer → notify tasks → end) is fired in a batch without its engine, which
+   * catches up at the instance's next step (src/engine/timer-batch.ts). false: every firing is a full step.
+   */
+  timerFastPath: boolean;
   /** Lease on a claimed timer / outbox row before another process may take it over. */
   leaseMs: number;
   /** Start the scheduler loops (tests may disable and drive them by hand). */
@@ -85,7 +91,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     uiDir: path.join(root, 'ui'),
     clockControl,
     pollIntervalMs: int(env, 'POLL_INTERVAL_MS', 500, 10),
-    timerBatchSize: int(env, 'TIMER_BATCH_SIZE', 50, 1),
+    timerBatchSize: int(env, 'TIMER_BATCH_SIZE', 200, 1),
+    timerFastPath: bool(env, 'TIMER_FAST_PATH', true),
     leaseMs: int(env, 'LEASE_MS', 30_000, 100),
     schedulerEnabled: bool(env, 'SCHEDULER', true),
     nodeId: env.NODE_ID ?? `node-${process.pid}`,

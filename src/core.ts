@@ -32,6 +32,7 @@ import { clockStore } from './db/settings';
 import { DefinitionStore } from './engine/definition-store';
 import { Runner } from './engine/runner';
 import { ServiceDefinition, ServiceRegistry } from './engine/services';
+import type { ClaimedTimer } from './engine/timer-batch';
 import { TimerJob } from './engine/timers';
 import { Health } from './health';
 import { Metrics } from './metrics';
@@ -151,7 +152,8 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
     const dispatch = new OutboxDispatch(knex, transport, evaluatorContacts(knex, pii, () => clock.now()), { nodeId: config.nodeId, leaseMs: config.leaseMs, maxAttempts: config.outboxMaxAttempts }, logger);
     const anchors = new AnchorJob(knex, clock, tenants);
     const audit = new AuditService(knex, { definitions, services, deadlines }, tenants, clock, anchors);
-    const timers = new TimerJob(knex, clock, (id) => runner.fire(id), { nodeId: config.nodeId, batchSize: config.timerBatchSize, leaseMs: config.leaseMs }, logger);
+    const firing = { fire: (id: string) => runner.fire(id), ...(config.timerFastPath ? { fireBatch: (claimed: ClaimedTimer[]) => runner.fireBatch(claimed) } : {}) };
+    const timers = new TimerJob(knex, clock, firing, { nodeId: config.nodeId, batchSize: config.timerBatchSize, leaseMs: config.leaseMs }, logger);
     const scheduler = new Scheduler(
       [
         { name: 'clock', run: () => time.follow() },

@@ -26,6 +26,8 @@ import { EngineSlot, StepAction, StepInput, StepRecord, StepResult, activeElemen
 import type { DeadlinePort } from '../engine/elements';
 import { ServiceDefinition, ServiceRegistry } from '../engine/services';
 import { StepOutcome, stepOutcome } from '../engine/step-outcome';
+import { fireNotifyOnly } from '../engine/notify-timers';
+import { batchStepResult } from '../engine/timer-batch';
 import { ConflictError } from '../errors';
 import { verifyChain } from './verify';
 
@@ -102,7 +104,8 @@ export class Replayer {
   status = 'running';
   variables: Record<string, unknown> = {};
   readonly tasks = new Map<string, TaskState>();
-  readonly timers = new Map<string, { id: string; executionId: string; elementId: string; dueAt: Date }>();
+  /** Timer rows; fired: fired in a batch, the engine not yet caught up (src/engine/timer-batch.ts). */
+  readonly timers = new Map<string, { id: string; executionId: string; elementId: string; dueAt: Date; fired?: boolean }>();
   readonly externalTasks = new Map<string, { id: string; executionId: string; elementId: string; topic: string }>();
   active: Array<{ elementId: string; type: string }> = [];
   /** The result of the last step run. */
@@ -120,6 +123,7 @@ export class Replayer {
   /** Runs one recorded step through the drive; answers its result. */
   async step(step: RecordedStep): Promise<StepResult> {
     const { record, input: row } = step;
+    if ((record.action as { batch?: boolean }).batch) return this.batchStep(step);
     const definition = await this.deps.definitions.get(record.definitionId);
     const action = this.actionOf(record.action);
     const recordedDue = record.timers ?? {};
@@ -133,7 +137,13 @@ export class Replayer {
       actor: row.actor ?? 'system',
       now: new Date(row.at),
       openTasks: byId([...this.tasks.values()]).map((t) => ({ id: t.id, execution_id: t.executionId, element_id: t.elementId })),
-      timerRows: byId([...this.timers.values()]).map((t) => ({ id: t.id, execution_id: t.executionId, element_id: t.elementId, due_at: recordedDue[t.id] ? new Date(recordedDue[t.id]) : t.dueAt })),
+      timerRows: byId([...this.timers.values()]).map((t) => ({
+        id: t.id,
+        execution_id: t.executionId,
+        element_id: t.elementId,
+        due_at: recordedDue[t.id] ? new Date(recordedDue[t.id]) : t.dueAt,
+        fired_at: (record.fired ? record.fired.includes(t.id) : t.fired) ? new Date(row.at) : null,
+      })),
       openExternalTasks: byId([...this.externalTasks.values()]).map((t) => ({ id: t.id, execution_id: t.executionId, element_id: t.elementId })),
       prepared: record.prepared,
     };
@@ -149,6 +159,35 @@ export class Replayer {
       slot.revision = row.revision;
       this.slot = slot;
     } else slot.stop();
+    this.revision = row.revision;
+    this.at = new Date(row.at);
+    this.last = result;
+    return result;
+  }
+
+  /**
+   * A timer fired in a batch, without the engine (src/engine/timer-batch.ts): the same function computes
+   * its messages and rows from the variables of the previous step; the engine state does not change.
+   */
+  private async batchStep(step: RecordedStep): Promise<StepResult> {
+    const { record, input: row } = step;
+    const definition = await this.deps.definitions.get(record.definitionId);
+    const timerId = String(record.action.timerId);
+    const timer = this.timers.get(timerId);
+    if (!timer || timer.fired) throw new Error(`timer ${timerId} was not pending when the batch fired it`);
+    const chain = definition.notifyTimers?.[timer.elementId];
+    if (!chain) throw new Error(`the timer at ${timer.elementId} does not only notify in version ${definition.row.version}`);
+    const dueAt = record.timers?.[timerId] ? new Date(record.timers[timerId]) : timer.dueAt;
+    const fired = await fireNotifyOnly(
+      { instanceId: this.instance.id, countyId: this.instance.county_id, businessKey: this.instance.business_key, variables: this.variables, serviceTasks: definition.row.elements.serviceTasks, timer: { id: timerId, elementId: timer.elementId, dueAt }, now: new Date(row.at) },
+      chain,
+      this.services.registry,
+    );
+    const result = batchStepResult(this.variables, { id: timerId, dueAt }, { id: definition.row.id, checksum: definition.row.checksum }, fired);
+    timer.dueAt = dueAt;
+    timer.fired = true;
+    if (this.slot) this.slot.revision = row.revision;
+    this.definition = definition;
     this.revision = row.revision;
     this.at = new Date(row.at);
     this.last = result;
@@ -187,7 +226,7 @@ export class Replayer {
         dueAt: t.dueAt ? t.dueAt.toISOString() : null,
         overdue: Boolean(t.dueAt && t.dueAt.getTime() < at.getTime()),
       })),
-      timers: [...this.timers.values()].map((t) => ({ id: t.id, elementId: t.elementId, dueAt: t.dueAt.toISOString() })),
+      timers: [...this.timers.values()].filter((t) => !t.fired).map((t) => ({ id: t.id, elementId: t.elementId, dueAt: t.dueAt.toISOString() })),
       externalTasks: [...this.externalTasks.values()].map((t) => ({ id: t.id, elementId: t.elementId, topic: t.topic })),
       variables: this.variables,
     };

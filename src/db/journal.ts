@@ -40,13 +40,21 @@ export async function appendJournal(trx: Knex | Knex.Transaction, entries: Journ
     if (list) list.push(e);
     else byInstance.set(e.instanceId, [e]);
   }
-  // Sorted: two writers of several instances lock the heads in one order (no deadlock).
-  for (const instanceId of [...byInstance.keys()].sort()) {
+  // Three statements whatever the number of instances (a batch of timer firings writes hundreds): the
+  // heads locked in one order (sorted: no deadlock between two writers of several instances), the rows,
+  // the heads moved.
+  const ids = [...byInstance.keys()].sort();
+  const heads = new Map<string, { seq: number; hash: string }>();
+  const found: Array<{ instance_id: string; seq: number; hash: string }> = await trx('journal_heads').whereIn('instance_id', ids).orderBy('instance_id').forUpdate().select('instance_id', 'seq', 'hash');
+  for (const h of found) heads.set(h.instance_id, { seq: Number(h.seq), hash: h.hash });
+  const rows: Array<Record<string, unknown>> = [];
+  const moved: Array<{ instance_id: string; county_id: string; seq: number; hash: string; updated_at: Date }> = [];
+  for (const instanceId of ids) {
     const list = byInstance.get(instanceId)!;
-    const head = await trx('journal_heads').where({ instance_id: instanceId }).forUpdate().first('seq', 'hash');
-    let seq = Number(head?.seq ?? 0);
+    const head = heads.get(instanceId);
+    let seq = head?.seq ?? 0;
     let prev: string | null = head?.hash ?? null;
-    const rows = list.map((e) => {
+    for (const e of list) {
       // What jsonb gives back: Dates as strings, undefined dropped.
       const data = e.data ? JSON.parse(JSON.stringify(e.data)) : null;
       seq += 1;
@@ -65,14 +73,21 @@ export async function appendJournal(trx: Knex | Knex.Transaction, entries: Journ
       };
       const hash = rowHash(row);
       prev = hash;
-      return { ...row, data: data === null ? null : JSON.stringify(data), hash };
-    });
-    await trx('journal').insert(rows);
-    const last = rows[rows.length - 1];
-    if (head) await trx('journal_heads').where({ instance_id: instanceId }).update({ seq: last.seq, hash: last.hash, updated_at: last.at });
-    else await trx('journal_heads').insert({ instance_id: instanceId, county_id: list[0].countyId, seq: last.seq, hash: last.hash, updated_at: last.at });
+      rows.push({ ...row, data: data === null ? null : JSON.stringify(data), hash });
+    }
+    moved.push({ instance_id: instanceId, county_id: list[0].countyId, seq, hash: prev!, updated_at: list[list.length - 1].at });
+  }
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx('journal').insert(rows.slice(i, i + INSERT_CHUNK));
+  for (let i = 0; i < moved.length; i += INSERT_CHUNK) {
+    await trx('journal_heads')
+      .insert(moved.slice(i, i + INSERT_CHUNK))
+      .onConflict('instance_id')
+      .merge(['seq', 'hash', 'updated_at']);
   }
 }
+
+/** Rows per insert statement (12 parameters each, well under the protocol's 65,535). */
+const INSERT_CHUNK = 2000;
 
 /** The revision an instance is at, for an entry written outside an engine step (claims, comments, reveals). */
 export async function currentRevision(trx: Knex | Knex.Transaction, instanceId: string): Promise<number> {

@@ -70,6 +70,8 @@ export interface TaskCommentRow { id: number | string; task_id: string; author: 
 export interface TimerRow {
   id: string; instance_id: string; county_id: string; execution_id: string; element_id: string; expression: string | null;
   due_at: Date; provisional: boolean; locked_by: string | null; locked_until: Date | null; attempts: number; created_at: Date;
+  /** Fired in a batch without its engine (src/engine/timer-batch.ts); the engine catches up at the next step. */
+  fired_at?: Date | null;
 }
 
 export type ExternalTaskStatus = 'open' | 'completed' | 'cancelled';

@@ -4,7 +4,7 @@
  * instance row, whose revision check makes a step that raced another one fail as a whole.
  */
 import type { Knex } from 'knex';
-import { STEP_INPUT, appendJournal } from '../db/journal';
+import { JournalEntry, STEP_INPUT, appendJournal } from '../db/journal';
 import { stepOutcome } from './step-outcome';
 import type { InstanceRow } from '../db/tables';
 import type { StepResult } from './drive';
@@ -35,23 +35,7 @@ export async function commit(trx: Knex.Transaction, row: InstanceRow, result: St
     await service.persist(trx, e.data, { countyId: row.county_id, instanceId: row.id, businessKey: row.business_key, now });
   }
   const revision = row.revision + 1;
-  // The step's inputs close its rows (what a replay runs again: src/audit/replay.ts), with how many rows
-  // the step wrote before it and what it produced, to compare a replay with.
-  const entries = result.step ? [...result.journal, { type: STEP_INPUT, actor: ctx.actor, data: { ...result.step, entries: result.journal.length, outcome: stepOutcome(result) } }] : result.journal;
-  await appendJournal(
-    trx,
-    entries.map((j) => ({
-      instanceId: row.id,
-      countyId: row.county_id,
-      revision,
-      type: j.type,
-      elementId: j.elementId,
-      elementType: j.elementType,
-      actor: j.actor ?? ctx.actor,
-      data: j.data,
-      at: now,
-    })),
-  );
+  await appendJournal(trx, stepJournal(row, revision, result, ctx.actor, now));
   const update = {
     ...(result.definitionId ? { definition_id: result.definitionId } : {}),
     status: result.status,
@@ -64,4 +48,30 @@ export async function commit(trx: Knex.Transaction, row: InstanceRow, result: St
   };
   result.stateBytes = await updateAfterStep(trx, row.id, row.revision, update);
   return { ...row, ...update, incident_at: null, incident_action: null, state: null };
+}
+
+/**
+ * The journal rows of a step at its new revision. The step's inputs close them (what a replay runs again:
+ * src/audit/replay.ts), with how many rows the step wrote before them and what it produced, to compare a
+ * replay with.
+ */
+export function stepJournal(
+  row: Pick<InstanceRow, 'id' | 'county_id'>,
+  revision: number,
+  result: Pick<StepResult, 'journal' | 'step' | 'status' | 'variables' | 'tasks' | 'timers' | 'externalTasks'>,
+  actor: string,
+  now: Date,
+): JournalEntry[] {
+  const entries = result.step ? [...result.journal, { type: STEP_INPUT, actor, data: { ...result.step, entries: result.journal.length, outcome: stepOutcome(result) } }] : result.journal;
+  return entries.map((j) => ({
+    instanceId: row.id,
+    countyId: row.county_id,
+    revision,
+    type: j.type,
+    elementId: j.elementId,
+    elementType: j.elementType,
+    actor: j.actor ?? actor,
+    data: j.data ?? null,
+    at: now,
+  }));
 }

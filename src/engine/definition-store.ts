@@ -12,11 +12,14 @@ import { deserialize } from 'moddle-context-serializer';
 import type { DefinitionActivationRow, DefinitionRow } from '../db/tables';
 import { NotFoundError } from '../errors';
 import { hostTypeResolver } from './elements';
+import { NotifyChain, notifyOnlyTimers } from './notify-timers';
 
 export interface LoadedDefinition {
   row: Omit<DefinitionRow, 'source' | 'serialized_context'>;
   /** Deserialized moddle context, shared by engines (passed as sourceContext). */
   context: unknown;
+  /** Its timers that only notify, by boundary event id: they may fire in a batch (src/engine/notify-timers.ts). */
+  notifyTimers?: Record<string, NotifyChain>;
 }
 
 export type DefinitionSummary = Omit<DefinitionRow, 'source' | 'serialized_context' | 'elements'>;
@@ -36,7 +39,8 @@ export class DefinitionStore {
     const row = await trx<DefinitionRow>('process_definitions').where({ id }).first();
     if (!row) throw new NotFoundError(`No process definition ${id}`);
     const { source: _source, serialized_context, ...rest } = row;
-    const loaded = { row: rest, context: deserialize(JSON.parse(serialized_context), hostTypeResolver) };
+    const context = deserialize(JSON.parse(serialized_context), hostTypeResolver);
+    const loaded = { row: rest, context, notifyTimers: notifyOnlyTimers(context, rest.elements?.serviceTasks ?? {}) };
     this.cache.set(id, loaded);
     return loaded;
   }

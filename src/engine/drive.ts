@@ -70,8 +70,11 @@ export interface StepInput {
   now: Date;
   /** Open task rows of the instance. */
   openTasks: Array<Pick<TaskRow, 'id' | 'execution_id' | 'element_id'>>;
-  /** Timer rows of the instance: their due instants win over the engine state (a recomputed deadline). */
-  timerRows: Array<Pick<TimerRow, 'id' | 'execution_id' | 'due_at'> & { element_id?: string }>;
+  /**
+   * Timer rows of the instance: their due instants win over the engine state (a recomputed deadline). A
+   * row with fired_at was fired in a batch (src/engine/notify-timers.ts): the engine only catches up.
+   */
+  timerRows: Array<Pick<TimerRow, 'id' | 'execution_id' | 'due_at'> & { element_id?: string; fired_at?: Date | string | null }>;
   /** Open external task rows of the instance. */
   openExternalTasks?: Array<Pick<ExternalTaskRow, 'id' | 'execution_id' | 'element_id'>>;
   /** Set when `state` was not read because the kept engine is current: reads it (a re-drive from the stored state). */
@@ -148,7 +151,8 @@ export interface StepResult {
   };
   /** A migration: the version the instance runs from now on. */
   definitionId?: string;
-  timers: { insert: NewTimer[]; delete: string[] };
+  /** fired: rows a batch firing marked (the timer fired without its engine; src/engine/timer-batch.ts). */
+  timers: { insert: NewTimer[]; delete: string[]; fired?: string[] };
   outbox: Array<OutboxMessage & { idempotencyKey: string }>;
   /** Changes of services' own tables, written by each service's persist. */
   effects: Array<{ service: string; data: Record<string, unknown> }>;
@@ -174,6 +178,8 @@ export interface StepRecord {
   definitionId: string;
   checksum: string;
   timers: Record<string, string>;
+  /** Timer rows that had fired in a batch before this step (its engine catches up with them). */
+  fired?: string[];
   prepared?: Record<string, Record<string, unknown>>;
   corrections?: Record<string, unknown>;
 }
@@ -187,6 +193,7 @@ export function stepRecord(input: StepInput, action: StepAction, corrections?: C
     definitionId: input.definition.row.id,
     checksum: input.definition.row.checksum,
     timers: Object.fromEntries(input.timerRows.map((t) => [t.id, new Date(t.due_at).toISOString()])),
+    ...(input.timerRows.some((t) => t.fired_at) ? { fired: input.timerRows.filter((t) => t.fired_at).map((t) => t.id) } : {}),
     ...(input.prepared && Object.keys(input.prepared).length ? { prepared: input.prepared } : {}),
     ...(corrections && Object.keys(corrections).length ? { corrections } : {}),
   };
@@ -218,6 +225,10 @@ class Session {
   readonly effects: Array<{ service: string; data: Record<string, unknown> }> = [];
   readonly pending = new Set<Promise<unknown>>();
   readonly timerDue: Map<string, Date>;
+  /** Executions of timers fired in a batch: the engine fires them again only to catch up (no journal row). */
+  readonly caughtUp = new Set<string>();
+  /** Calls of the service tasks on their paths: answered without running (their messages went out then). */
+  readonly skipCalls = new Map<string, number>();
   completed?: { taskId: string; executionId: string; output: Record<string, unknown>; sealedOutput?: string | null };
   externalDone?: { id: string; executionId: string; workerId: string };
   engineError?: Error;
@@ -240,6 +251,12 @@ class Session {
     readonly deps: DriveDeps,
   ) {
     this.timerDue = new Map(input.timerRows.map((t) => [t.execution_id, new Date(t.due_at)]));
+    for (const t of input.timerRows) {
+      const chain = t.fired_at && t.element_id ? input.definition.notifyTimers?.[t.element_id] : undefined;
+      if (!chain) continue;
+      this.caughtUp.add(t.execution_id);
+      for (const c of chain.services) this.skipCalls.set(c.elementId, (this.skipCalls.get(c.elementId) ?? 0) + 1);
+    }
     this.budget = deps.budget ?? DEFAULT_BUDGET;
   }
 
@@ -347,7 +364,7 @@ async function act(slot: EngineSlot, action: StepAction): Promise<Partial<StepRe
       return {};
     case 'fire': {
       const row = session.input.timerRows.find((t) => t.id === action.timerId);
-      return { fired: Boolean(row) && new Date(row!.due_at).getTime() <= session.input.now.getTime() };
+      return { fired: Boolean(row) && !row!.fired_at && new Date(row!.due_at).getTime() <= session.input.now.getTime() };
     }
     case 'complete': {
       const api = slot.waiting.get(action.executionId);
@@ -476,6 +493,24 @@ function bindServices(slot: EngineSlot): Record<string, unknown> {
       const activity = this;
       const session = slot.session;
       const input = session.input;
+      const skip = session.skipCalls.get(activity.id);
+      if (skip) {
+        // The path of a timer fired in a batch: its messages were sent then; the engine only catches up.
+        session.skipCalls.set(activity.id, skip - 1);
+        const caught = new Promise<void>((resolve) =>
+          setImmediate(() => {
+            try {
+              if (!session.incident) callback(null);
+            } catch (thrown) {
+              session.abortError ??= thrown as Error;
+            }
+            resolve();
+          }),
+        );
+        session.pending.add(caught);
+        caught.finally(() => session.pending.delete(caught));
+        return;
+      }
       const elements: DefinitionElements = input.definition.row.elements;
       const executionId: string = scope.content.executionId;
       const raw = elements.serviceTasks[activity.id]?.properties ?? {};
@@ -566,6 +601,7 @@ function listen(slot: EngineSlot): EventEmitter {
   });
   listener.on('activity.timeout', (api) => {
     if (api.content.state === 'cancel') return;
+    if (slot.session.caughtUp.has(api.content.executionId ?? api.executionId)) return; // journaled when it fired in a batch
     journal('timer.fired', api, { dueAt: api.content.expireAt });
   });
   listener.on('activity.wait', (api) => {

@@ -69,6 +69,24 @@ export async function updateAfterStep(trx: Knex.Transaction, id: string, fromRev
 }
 
 /**
+ * Steps that change nothing but the revision (timers fired in a batch: src/engine/timer-batch.ts), in one
+ * statement. Each row must still be at its `from` revision (the caller holds the locks).
+ */
+export async function advanceRevisions(trx: Knex.Transaction, list: Array<{ id: string; from: number; to: number }>, at: Date): Promise<void> {
+  if (!list.length) return;
+  const values = list.map(() => '(?::uuid, ?::int, ?::int)').join(', ');
+  const res = await trx.raw(
+    `update process_instances as i set revision = v.rev_to, updated_at = ?::timestamptz
+       from (values ${values}) as v(id, rev_from, rev_to)
+      where i.id = v.id and i.revision = v.rev_from
+      returning i.id`,
+    [at.toISOString(), ...list.flatMap((l) => [l.id, l.from, l.to])],
+  );
+  const n = (res.rows ?? res).length;
+  if (n !== list.length) throw new ConflictError(`${list.length - n} process instance(s) were changed by another step; try again`, { field: 'instance', reason: 'changed by another step' }, 'concurrent_step');
+}
+
+/**
  * The read of a step in one statement: the instance row under FOR UPDATE, its open tasks, timers and
  * open external tasks, and its state unless `cachedRevision` is the locked row's revision (the kept
  * engine is current: the state is not needed, and it is the largest thing the step would read).
@@ -90,7 +108,7 @@ export async function lockAndRead(
             (i.revision = ?::int) as state_skipped,
             (select s.revision from process_instances s where s.id = i.id) as seen_revision,
             (select coalesce(json_agg(row_to_json(t) order by t.id), '[]'::json) from tasks t where t.instance_id = i.id and t.status = 'open') as open_tasks,
-            (select coalesce(json_agg(json_build_object('id', m.id, 'execution_id', m.execution_id, 'due_at', m.due_at, 'element_id', m.element_id) order by m.id), '[]'::json) from timers m where m.instance_id = i.id) as timer_rows,
+            (select coalesce(json_agg(json_build_object('id', m.id, 'execution_id', m.execution_id, 'due_at', m.due_at, 'element_id', m.element_id, 'fired_at', m.fired_at) order by m.id), '[]'::json) from timers m where m.instance_id = i.id) as timer_rows,
             (select coalesce(json_agg(row_to_json(e) order by e.id), '[]'::json) from external_tasks e where e.instance_id = i.id and e.status = 'open') as open_external
        from process_instances i where i.id = ? for update of i`,
     [cachedRevision ?? -1, cachedRevision ?? -1, id],

@@ -11,26 +11,27 @@ import type { OutboxMessage } from './services';
 type Db = Knex | Knex.Transaction;
 
 export async function insertOutbox(trx: Db, instance: { id: string; countyId: string }, messages: Array<OutboxMessage & { idempotencyKey: string }>, at: Date): Promise<void> {
-  if (!messages.length) return;
-  await trx('outbox')
-    .insert(
-      messages.map((m) => ({
-        id: randomUUID(),
-        idempotency_key: m.idempotencyKey,
-        instance_id: instance.id,
-        county_id: instance.countyId,
-        topic: m.topic,
-        recipients: JSON.stringify(m.recipients),
-        body: m.body,
-        payload: JSON.stringify(m.payload ?? {}),
-        status: 'pending',
-        attempts: 0,
-        next_attempt_at: new Date(),
-        created_at: at,
-      })),
-    )
-    .onConflict('idempotency_key')
-    .ignore();
+  await insertOutboxOf(trx, messages.map((message) => ({ instanceId: instance.id, countyId: instance.countyId, message })), at);
+}
+
+/** Messages of several instances in one statement (a batch of timer firings); a repeated idempotency key is dropped. */
+export async function insertOutboxOf(trx: Db, items: Array<{ instanceId: string; countyId: string; message: OutboxMessage & { idempotencyKey: string } }>, at: Date): Promise<void> {
+  if (!items.length) return;
+  const rows = items.map(({ instanceId, countyId, message: m }) => ({
+    id: randomUUID(),
+    idempotency_key: m.idempotencyKey,
+    instance_id: instanceId,
+    county_id: countyId,
+    topic: m.topic,
+    recipients: JSON.stringify(m.recipients),
+    body: m.body,
+    payload: JSON.stringify(m.payload ?? {}),
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: new Date(),
+    created_at: at,
+  }));
+  for (let i = 0; i < rows.length; i += 2000) await trx('outbox').insert(rows.slice(i, i + 2000)).onConflict('idempotency_key').ignore();
 }
 
 /** Claims up to `limit` rows due for delivery (wall time) under a lease of `leaseMs`. */

@@ -102,6 +102,12 @@ export interface ServiceDefinition {
    * database): the drive writes it into the journal (`service.result`), where a replay finds it.
    */
   recordsResult?: boolean;
+  /**
+   * The service only computes messages from its properties and the variables (no database, no effect, no
+   * result, no variable): a timer whose path calls nothing else may fire in a batch without its engine
+   * (src/engine/notify-timers.ts).
+   */
+  fastFire?: boolean;
 }
 
 export class ServiceRegistry {

@@ -15,6 +15,8 @@ export interface StepOutcome {
   timers: Array<{ id: string; elementId: string; dueAt: string }>;
   timersDeleted: string[];
   externalTasks: string[];
+  /** Timer rows fired in a batch (only such a step has them; absent otherwise, as in outcomes recorded before). */
+  timersFired?: string[];
 }
 
 export function variablesDigest(variables: Record<string, unknown>): string {
@@ -24,6 +26,7 @@ export function variablesDigest(variables: Record<string, unknown>): string {
 const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 
 export function stepOutcome(result: Pick<StepResult, 'status' | 'variables' | 'tasks' | 'timers' | 'externalTasks'>): StepOutcome {
+  const fired = result.timers.fired ?? [];
   const byId = <T extends { id: string }>(l: T[]) => l.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const sorted = (l: string[]) => l.sort();
   return {
@@ -34,5 +37,6 @@ export function stepOutcome(result: Pick<StepResult, 'status' | 'variables' | 't
     timers: byId(result.timers.insert.map((t) => ({ id: t.id, elementId: t.element_id, dueAt: iso(t.due_at)! }))),
     timersDeleted: sorted([...result.timers.delete]),
     externalTasks: sorted(result.externalTasks.insert.map((t) => t.id)),
+    ...(fired.length ? { timersFired: sorted([...fired]) } : {}),
   };
 }

@@ -11,13 +11,25 @@ import type { Clock } from '../clock';
 import type { TimerRow } from '../db/tables';
 import type { Logger } from '../log';
 import type { NewTimer } from './drive';
+import type { ClaimedTimer } from './timer-batch';
 
 type Db = Knex | Knex.Transaction;
 
-export type TimerSnapshot = Pick<TimerRow, 'id' | 'execution_id' | 'due_at' | 'element_id'>;
+export type TimerSnapshot = Pick<TimerRow, 'id' | 'execution_id' | 'due_at' | 'element_id' | 'fired_at'>;
 
 export async function timersOf(trx: Db, instanceId: string): Promise<TimerSnapshot[]> {
-  return trx<TimerRow>('timers').where({ instance_id: instanceId }).select('id', 'execution_id', 'due_at', 'element_id').orderBy('id');
+  return trx<TimerRow>('timers').where({ instance_id: instanceId }).select('id', 'execution_id', 'due_at', 'element_id', 'fired_at').orderBy('id');
+}
+
+/** Marks rows fired in a batch (src/engine/timer-batch.ts): the claim passes them by; the next step of the instance deletes them. */
+export async function markFired(trx: Db, ids: string[], at: Date): Promise<void> {
+  if (ids.length) await trx('timers').whereIn('id', ids).whereNull('fired_at').update({ fired_at: at, locked_by: null, locked_until: null });
+}
+
+/** The unfired timer rows of some instances (a batch firing decides in due order). */
+export async function unfiredTimersOf(trx: Db, instanceIds: string[]): Promise<Array<Pick<TimerRow, 'id' | 'instance_id' | 'element_id' | 'due_at'>>> {
+  if (!instanceIds.length) return [];
+  return trx<TimerRow>('timers').whereIn('instance_id', instanceIds).whereNull('fired_at').select('id', 'instance_id', 'element_id', 'due_at').orderBy([{ column: 'due_at' }, { column: 'id' }]);
 }
 
 export async function findTimer(db: Db, id: string): Promise<TimerRow | undefined> {
@@ -43,7 +55,7 @@ export async function moveDueInstants(trx: Knex.Transaction, batch: Array<{ id: 
   const res = await trx.raw(
     `update timers as t set due_at = v.due_at, provisional = v.provisional
      from (values ${values}) as v(id, old_due, due_at, provisional)
-     where t.id = v.id and t.due_at = v.old_due
+     where t.id = v.id and t.due_at = v.old_due and t.fired_at is null
      returning t.id`,
     batch.flatMap((c) => [c.id, c.old.toISOString(), c.new.toISOString(), c.provisional]),
   );
@@ -56,14 +68,23 @@ export interface TimerJobOptions {
   leaseMs: number;
 }
 
-/** Claims due timers and fires each in its own step (`fire`: the runner). */
+/** What fires timers: each in its own step, or (optional) the notify-only ones of a claim in one batch. */
+export interface TimerFiring {
+  fire(timerId: string): Promise<boolean>;
+  fireBatch?(claimed: ClaimedTimer[]): Promise<{ fired: number; left: ClaimedTimer[] }>;
+}
+
+/**
+ * Claims due timers; the ones that only notify fire together in one transaction (src/engine/timer-batch.ts),
+ * every other in its own step (the runner).
+ */
 export class TimerJob {
   readonly name = 'timers';
 
   constructor(
     private readonly knex: Knex,
     private readonly clock: Clock,
-    private readonly fire: (timerId: string) => Promise<boolean>,
+    private readonly firing: TimerFiring,
     private readonly opts: TimerJobOptions,
     private readonly logger: Logger,
   ) {}
@@ -72,16 +93,17 @@ export class TimerJob {
     return this.fireDue();
   }
 
-  /** Claims a batch of due timers (lease) and fires each in its own step. Returns how many fired. */
+  /** Claims due timers (lease) and fires them: in a batch where they only notify, else each in its own step. Returns how many fired. */
   async fireDue(limit = this.opts.batchSize): Promise<number> {
     const now = this.clock.now();
     const wall = new Date();
-    const claimed: Pick<TimerRow, 'id' | 'instance_id'>[] = await this.knex('timers')
+    const claimed: ClaimedTimer[] = await this.knex('timers')
       .whereIn(
         'id',
         this.knex('timers')
           .select('id')
           .where('due_at', '<=', now)
+          .whereNull('fired_at')
           .andWhere((q) => q.whereNull('locked_until').orWhere('locked_until', '<', wall))
           // An instance stopped by an incident waits for an administrator, its timers with it.
           .whereNotExists((q) => q.select(this.knex.raw('1')).from('process_instances as i').whereRaw('i.id = timers.instance_id').whereNotNull('i.incident_at'))
@@ -91,12 +113,24 @@ export class TimerJob {
           .skipLocked(),
       )
       .update({ locked_by: this.opts.nodeId, locked_until: new Date(wall.getTime() + this.opts.leaseMs) })
-      .returning(['id', 'instance_id']);
+      .returning(['id', 'instance_id', 'element_id', 'due_at']);
     let fired = 0;
-    for (const t of claimed) {
+    let left = claimed;
+    if (this.firing.fireBatch && claimed.length) {
       try {
-        if (await this.fire(t.id)) fired++;
-        await this.knex('timers').where({ id: t.id, locked_by: this.opts.nodeId }).update({ locked_by: null, locked_until: null });
+        const batch = await this.firing.fireBatch(claimed);
+        fired += batch.fired;
+        left = batch.left;
+      } catch (err) {
+        // Nothing of the batch was written: each timer fires in its own step instead.
+        this.logger.warn(`a batch of ${claimed.length} timers did not fire together (each fires in its own step): ${(err as Error).message}`);
+      }
+    }
+    for (const t of left) {
+      try {
+        // A fired row is gone (the step deleted it): only a row that did not fire has a lease to release.
+        if (await this.firing.fire(t.id)) fired++;
+        else await this.knex('timers').where({ id: t.id, locked_by: this.opts.nodeId }).update({ locked_by: null, locked_until: null });
       } catch (err) {
         const attempts = await this.knex('timers').where({ id: t.id }).increment('attempts', 1).returning('attempts');
         const n = Number(attempts[0]?.attempts ?? 1);
@@ -126,8 +160,8 @@ export class TimerJob {
  */
 export async function dueTimerStats(db: Db, now: Date, cap = 100_000): Promise<{ due: number; capped: boolean; lagSeconds: number }> {
   const [count, oldest] = await Promise.all([
-    db.raw(`select count(*)::int as n from (select 1 from timers where due_at <= ? limit ?) d`, [now, cap + 1]),
-    db('timers').where('due_at', '<=', now).min({ at: 'due_at' }).first(),
+    db.raw(`select count(*)::int as n from (select 1 from timers where due_at <= ? and fired_at is null limit ?) d`, [now, cap + 1]),
+    db('timers').where('due_at', '<=', now).whereNull('fired_at').min({ at: 'due_at' }).first(),
   ]);
   const n = Number((count.rows ?? count)[0]?.n ?? 0);
   const at = oldest?.at ? new Date(oldest.at).getTime() : undefined;

@@ -13,6 +13,8 @@ export function notifyService(templates: TemplateStore): ServiceDefinition {
     name: 'notify',
     description: 'Renders a handlebars template and queues it for delivery (outbox) to the recipients in "to".',
     requiredProperties: ['template', 'to'],
+    // Renders and queues, nothing else: reminders and escalations fire in batches (src/engine/notify-timers.ts).
+    fastFire: true,
     lint(properties, countyId) {
       const t = properties.template;
       // The template is chosen by the diagram, never by a variable: a name taken from outside could not be checked here.
