@@ -89,12 +89,27 @@ export class TimerJob {
     private readonly logger: Logger,
   ) {}
 
-  run(): Promise<number> {
-    return this.fireDue();
+  /**
+   * One round of the scheduler: claims and fires while the claims come back full (a backlog after a
+   * restart drains at the rate of the batches, not one batch per poll), for at most `roundMs`, so that
+   * the other jobs of the loop get their turn.
+   */
+  async run(roundMs = 1000): Promise<number> {
+    const until = Date.now() + roundMs;
+    let total = 0;
+    for (;;) {
+      const { claimed, fired } = await this.round(this.opts.batchSize);
+      total += fired;
+      if (claimed < this.opts.batchSize || Date.now() >= until) return total;
+    }
   }
 
   /** Claims due timers (lease) and fires them: in a batch where they only notify, else each in its own step. Returns how many fired. */
   async fireDue(limit = this.opts.batchSize): Promise<number> {
+    return (await this.round(limit)).fired;
+  }
+
+  private async round(limit: number): Promise<{ claimed: number; fired: number }> {
     const now = this.clock.now();
     const wall = new Date();
     const claimed: ClaimedTimer[] = await this.knex('timers')
@@ -139,7 +154,7 @@ export class TimerJob {
         this.logger.warn(`timer ${t.id} of instance ${t.instance_id} did not fire (attempt ${n}): ${(err as Error).message}`);
       }
     }
-    return fired;
+    return { claimed: claimed.length, fired };
   }
 
   /** Fires every timer that is due now, including timers that become due through the firing itself. */
