@@ -336,8 +336,11 @@ export async function drive(input: StepInput, action: StepAction, deps: DriveDep
   }
   try {
     if (action.kind === 'start') await slot.engine.execute({ listener: listen(slot), variables: action.variables });
-    else if (slot !== kept) await slot.engine.resume({ listener: listen(slot) });
-    else fireExpiredTimers(slot); // what a resume would do
+    else {
+      if (slot !== kept) await slot.engine.resume({ listener: listen(slot) });
+      // Rebuilt or kept, the timers whose instant has passed fire here, in one order (see HostTimerEventDefinition).
+      fireExpiredTimers(slot);
+    }
     await settle(session);
     if (corrections && Object.keys(corrections).length && action.kind !== 'start') {
       // Activities of a process share its environment: any waiting one reaches the process variables.
@@ -465,21 +468,30 @@ function newSlot(session: Session, variables?: Record<string, unknown>): EngineS
   return slot;
 }
 
-/** A kept engine was not resumed, so its timers whose instant has passed are fired here. */
+/**
+ * Fires the engine's timers whose instant has passed, earliest deadline first (ties in the order they were
+ * set): a resumed engine and one kept from the previous step fire alike, and an earlier deadline that ends
+ * an activity goes before a later reminder on it.
+ */
 function fireExpiredTimers(slot: EngineSlot): void {
   const timers = slot.engine.environment.timers as unknown as {
     executing: Array<{ owner?: Record<string, unknown>; callback: (...a: unknown[]) => void; args: unknown[] }>;
     clearTimeout(ref: unknown): void;
   };
   const now = slot.session.input.now.getTime();
-  for (const ref of [...timers.executing]) {
-    if (!timers.executing.includes(ref)) continue; // cancelled by a timer fired before it
+  const dueOf = (ref: (typeof timers.executing)[number]) => {
     const executionId = ref.owner?.executionId as string | undefined;
     const due = (executionId && slot.session.timerDue.get(executionId)) || (ref.owner?.expireAt ? new Date(ref.owner.expireAt as string) : undefined);
-    if (due && due.getTime() <= now) {
-      timers.clearTimeout(ref);
-      ref.callback(...ref.args);
-    }
+    return due ? due.getTime() : undefined;
+  };
+  const expired = timers.executing
+    .map((ref, i) => ({ ref, i, due: dueOf(ref) }))
+    .filter((t): t is { ref: (typeof timers.executing)[number]; i: number; due: number } => t.due !== undefined && t.due <= now)
+    .sort((a, b) => a.due - b.due || a.i - b.i);
+  for (const { ref } of expired) {
+    if (!timers.executing.includes(ref)) continue; // cancelled by a timer fired before it
+    timers.clearTimeout(ref);
+    ref.callback(...ref.args);
   }
 }
 

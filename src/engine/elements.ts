@@ -61,7 +61,10 @@ const BaseTimer = Elements.TimerEventDefinition as unknown as { new (...args: un
 /**
  * Timer event definition resolved with the host clock and deadline expressions. The base class still
  * does the messaging; only the computation of the expiry instant is ours. A resumed timer keeps the
- * absolute expireAt it was given when entered, and fires at once when the clock has passed it.
+ * absolute expireAt it was given when entered. When the clock has passed it, it is not fired inside the
+ * resume (the library's order there is not the order of the deadlines): it is registered as a timer about
+ * to expire, and the drive fires every expired timer after the resume, earliest deadline first, exactly as
+ * it does on an engine kept from the previous step (src/engine/drive.ts, fireExpiredTimers).
  */
 export class HostTimerEventDefinition extends BaseTimer {
   _getTimers(this: TimerDefinitionInternals, executeMessage: { content: Record<string, unknown> }) {
@@ -71,7 +74,7 @@ export class HostTimerEventDefinition extends BaseTimer {
     const now = host.now();
     if (content.expireAt) {
       const expireAt = host.dueOverride?.(content.executionId as string) ?? new Date(content.expireAt as string);
-      return { timerType: content.timerType, expireAt, timeout: expireAt.getTime() - now.getTime(), provisional: content.provisional };
+      return { timerType: content.timerType, expireAt, timeout: Math.max(1, expireAt.getTime() - now.getTime()), provisional: content.provisional };
     }
     for (const timerType of ['timeDate', 'timeDuration', 'timeCycle'] as const) {
       const raw = this[timerType];
