@@ -25,7 +25,7 @@ import { loadConfig } from '../src/config';
 import { Core, createCore } from '../src/core';
 import { rowHash } from '../src/db/journal-hash';
 import type { JournalRow } from '../src/db/tables';
-import { BENCH_PII_KEY } from './common';
+import { BENCH_PII_KEY, intEnv } from './common';
 
 const BASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const REPLAYS = intEnv('BENCH_REPLAYS', 200);
@@ -33,13 +33,6 @@ const CHAIN_INSTANCES = intEnv('BENCH_CHAIN_INSTANCES', 2000);
 const COUNTY = 'benchshire';
 const KEY = 'benchLoop';
 
-function intEnv(name: string, dflt: number): number {
-  const raw = process.env[name];
-  if (!raw) return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number ≥ 1, got "${raw}"`);
-  return n;
-}
 
 const DIAGRAM = `<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" id="defs_bench_audit" targetNamespace="http://example.org/hcp">

@@ -8,6 +8,7 @@ export const BENCH_PII_KEY = randomBytes(32).toString('base64');
 import * as net from 'node:net';
 import * as path from 'node:path';
 import knexFactory from 'knex';
+import type { TimerJob } from '../src/engine/timers';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const BASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -116,4 +117,35 @@ export function percentile(values: number[], p: number): number {
 
 export function fmt(n: number, digits = 0): string {
   return n.toFixed(digits).padStart(8);
+}
+
+/** A whole number ≥ 1 from the environment (a benchmark's size), or the default. */
+export function intEnv(name: string, dflt: number): number {
+  const raw = process.env[name];
+  if (!raw) return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number ≥ 1, got "${raw}"`);
+  return n;
+}
+
+/**
+ * Fires due timers with these schedulers side by side until `target` fired or nothing is due: the count,
+ * the seconds, the rate, and CPU per firing of this process and of PostgreSQL.
+ */
+export async function fireTimers(jobs: TimerJob[], target: number): Promise<{ fired: number; secs: number; rate: number; cpuMs: number; pgMs: number }> {
+  let fired = 0;
+  const cpu0 = processCpuMs(process.pid);
+  const pg0 = postgresCpuMs();
+  const t0 = performance.now();
+  await Promise.all(
+    jobs.map(async (job) => {
+      while (fired < target) {
+        const n = await job.fireDue();
+        if (!n) break;
+        fired += n;
+      }
+    }),
+  );
+  const secs = (performance.now() - t0) / 1000;
+  return { fired, secs, rate: fired / secs, cpuMs: (processCpuMs(process.pid) - cpu0) / Math.max(1, fired), pgMs: (postgresCpuMs() - pg0) / Math.max(1, fired) };
 }

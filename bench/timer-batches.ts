@@ -28,20 +28,13 @@ import { loadConfig } from '../src/config';
 import { Core, createCore } from '../src/core';
 import type { TaskRow } from '../src/db/tables';
 import { TimerJob } from '../src/engine/timers';
-import { BENCH_PII_KEY, ROOT, processCpuMs, postgresCpuMs, scratchDatabase, startServer } from './common';
+import { BENCH_PII_KEY, ROOT, fireTimers, intEnv, scratchDatabase, startServer } from './common';
 
 const N = intEnv('BENCH_TIMERS', 1_000_000);
 const SEED = Math.min(intEnv('BENCH_SEED', 300), Math.ceil(N / 2));
 const FULL = intEnv('BENCH_FULL', 1000);
 const FIRE = intEnv('BENCH_FIRE', 100_000);
 
-function intEnv(name: string, dflt: number): number {
-  const raw = process.env[name];
-  if (!raw) return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number ≥ 1, got "${raw}"`);
-  return n;
-}
 
 const quiet = { log: () => undefined, warn: (m: string) => console.warn(`  warn: ${m}`), error: (m: string) => console.error(`  error: ${m}`) };
 const noTransport = { name: 'none', deliver: async () => undefined };
@@ -50,25 +43,6 @@ const count = async (q: Knex.QueryBuilder) => Number((await q.count<{ n: string 
 
 const verified = { genuine: true, reason: '窗口未一次性告知所需材料', realDemand: '希望一次性告知材料清单', coreProblem: '一次性告知制度未落实', evidence: '调阅大厅视频', unitLeaderContacted: true };
 const rectified = { meetingHeld: true, responsiblePerson: '韦某某', investigation: '窗口人员未按清单告知', measures: '重新培训', rectified: true, unitLeaderOpinion: '同意' };
-
-/** Fires with these schedulers until `target` fired or nothing is due; rate and CPU per firing. */
-async function fireWith(jobs: TimerJob[], target: number) {
-  let fired = 0;
-  const cpu0 = processCpuMs(process.pid);
-  const pg0 = postgresCpuMs();
-  const t0 = performance.now();
-  await Promise.all(
-    jobs.map(async (job) => {
-      while (fired < target) {
-        const n = await job.fireDue();
-        if (!n) break;
-        fired += n;
-      }
-    }),
-  );
-  const secs = (performance.now() - t0) / 1000;
-  return { fired, secs, rate: fired / secs, cpuMs: (processCpuMs(process.pid) - cpu0) / Math.max(1, fired), pgMs: (postgresCpuMs() - pg0) / Math.max(1, fired) };
-}
 
 /** Copies rows of `table` for every (source instance → copy) pair of bench_copies, with the columns given replaced. */
 async function copyRows(trx: Knex.Transaction, table: string, replace: Record<string, string>, where = 'true'): Promise<void> {
@@ -145,11 +119,11 @@ async function main() {
     console.log(`  due now: ${num(due)} reminders\n`);
 
     const full = new TimerJob(knex, core.clock, { fire: (id) => core!.runner.fire(id) }, { nodeId: 'bench-full', batchSize: 50, leaseMs: 30_000 }, quiet);
-    const a = await fireWith([full], FULL);
-    const b = await fireWith([core.timers], Math.min(FIRE, due - a.fired));
+    const a = await fireTimers([full], FULL);
+    const b = await fireTimers([core.timers], Math.min(FIRE, due - a.fired));
     const two = [0, 1].map((i) => new TimerJob(knex, core!.clock, { fire: (id) => core!.runner.fire(id), fireBatch: (c) => core!.runner.fireBatch(c) }, { nodeId: `bench-${i}`, batchSize: config.timerBatchSize, leaseMs: 30_000 }, quiet));
-    const c = await fireWith(two, Math.min(FIRE, due - a.fired - b.fired));
-    const line = (what: string, r: Awaited<ReturnType<typeof fireWith>>) =>
+    const c = await fireTimers(two, Math.min(FIRE, due - a.fired - b.fired));
+    const line = (what: string, r: Awaited<ReturnType<typeof fireTimers>>) =>
       `  ${what.padEnd(44)} ${num(r.fired).padStart(8)} fired in ${num(r.secs, 1).padStart(6)} s = ${num(r.rate).padStart(6)}/s   CPU per firing: server ${num(r.cpuMs, 2)} ms, PostgreSQL ${num(r.pgMs, 2)} ms`;
     console.log(line('full path, 1 scheduler (baseline)', a));
     console.log(line(`batches of ${config.timerBatchSize}, 1 scheduler`, b));

@@ -29,7 +29,7 @@ import knexFactory from 'knex';
 import { loadConfig } from '../src/config';
 import { Core, createCore } from '../src/core';
 import { TimerJob } from '../src/engine/timers';
-import { BENCH_PII_KEY } from './common';
+import { BENCH_PII_KEY, fireTimers, intEnv } from './common';
 
 const BASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const N = intEnv('BENCH_TIMERS', 100_000);
@@ -39,13 +39,6 @@ const WORKERS = intEnv('BENCH_WORKERS', 4);
 const COUNTY = 'benchshire';
 const PROCESS_KEY = 'benchTick';
 
-function intEnv(name: string, dflt: number): number {
-  const raw = process.env[name];
-  if (!raw) return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number ≥ 1, got "${raw}"`);
-  return n;
-}
 
 const DIAGRAM = `<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" id="defs_bench" targetNamespace="http://example.org/hcp">
@@ -175,23 +168,9 @@ async function main() {
     core.clock.set(new Date('2026-11-26T09:00:00+08:00'));
 
     // 3a. One scheduler (one server process), claiming config.timerBatchSize rows per poll.
-    const fireWith = async (schedulers: TimerJob[], target: number) => {
-      let fired = 0;
-      const start = performance.now();
-      await Promise.all(
-        schedulers.map(async (s) => {
-          while (fired < target) {
-            const n = await s.fireDue();
-            if (!n) break;
-            fired += n;
-          }
-        }),
-      );
-      return { fired, secs: (performance.now() - start) / 1000 };
-    };
     // Keep some pending for the restart measurement.
     const reserve = Math.max(WORKERS * config.timerBatchSize * 2, Math.min(2001, Math.floor(pending / 10)));
-    const one = await fireWith([core.timers], Math.max(1, Math.min(FIRE, pending - reserve)));
+    const one = await fireTimers([core.timers], Math.max(1, Math.min(FIRE, pending - reserve)));
     console.log(
       `  1 scheduler:  fired ${fmt(one.fired)} timers in ${fmt(one.secs, 1)} s = ${fmt(one.fired / one.secs)} timers/s (batch ${config.timerBatchSize}, ${fmt(pending)} pending at start)`,
     );
@@ -199,7 +178,7 @@ async function main() {
     // 3b. Several schedulers side by side, as several server processes on one database would.
     const left = Number((await knex('timers').count<{ count: string }[]>('id as count'))[0].count);
     const many = Array.from({ length: WORKERS }, (_, i) => new TimerJob(knex, core!.clock, { fire: (id: string) => core!.runner.fire(id) }, { nodeId: `bench-${i}`, batchSize: config.timerBatchSize, leaseMs: config.leaseMs }, quiet));
-    const par = await fireWith(many, Math.max(1, Math.min(FIRE, left - reserve)));
+    const par = await fireTimers(many, Math.max(1, Math.min(FIRE, left - reserve)));
     console.log(`  ${WORKERS} schedulers: fired ${fmt(par.fired)} timers in ${fmt(par.secs, 1)} s = ${fmt(par.fired / par.secs)} timers/s (${fmt(left)} pending at start; one Node process, shared pool of 10)`);
     const doubled = await knex('journal').where({ type: 'timer.fired' }).groupBy('instance_id').havingRaw('count(*) > 1').select('instance_id');
     if (doubled.length) throw new Error(`${doubled.length} instances fired twice`);
@@ -218,7 +197,7 @@ async function main() {
     console.log(
       `  restart with ${fmt(remaining)} pending: createCore ${fmt(booted)} ms (migrations check, tenants, deployments, calendars), first timer fired after ${fmt(firstFired)} ms`,
     );
-    const afterRestart = await fireWith([core.timers], Math.max(1, Math.min(2000, remaining - 1)));
+    const afterRestart = await fireTimers([core.timers], Math.max(1, Math.min(2000, remaining - 1)));
     if (afterRestart.fired) console.log(`  after the restart: ${fmt(afterRestart.fired / afterRestart.secs)} timers/s (1 scheduler, ${fmt(afterRestart.fired)} timers)`);
   } finally {
     await core?.close().catch(() => undefined);
