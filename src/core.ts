@@ -32,7 +32,7 @@ import { clockStore } from './db/settings';
 import { DefinitionStore } from './engine/definition-store';
 import { Runner } from './engine/runner';
 import { ServiceDefinition, ServiceRegistry } from './engine/services';
-import type { ClaimedTimer } from './engine/timer-batch';
+import type { ClaimedTimer } from './engine/timers';
 import { TimerJob } from './engine/timers';
 import { Health } from './health';
 import { Metrics } from './metrics';

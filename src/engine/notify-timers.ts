@@ -19,7 +19,6 @@
  * variables only, to a plain end event. Whether the services are pure (`fastFire` in the registry:
  * no database read, no effect, no result) is checked when the timer fires.
  */
-import type { StepJournalEntry, StepResult } from './drive';
 import { pathSegments, resolveExpression } from './expressions';
 import type { OutboxMessage, ServiceRegistry } from './services';
 
@@ -122,6 +121,21 @@ export function chainIsPure(chain: NotifyChain, services: ServiceRegistry): bool
   });
 }
 
+/** A journal row of a firing (the shape of a step's journal entries, src/engine/drive.ts). */
+export interface FiringEntry {
+  type: string;
+  elementId: string;
+  elementType: string;
+  actor: string | null;
+  data: Record<string, unknown>;
+}
+
+/** What a firing sends and journals. */
+export interface NotifyFiring {
+  outbox: Array<OutboxMessage & { idempotencyKey: string }>;
+  journal: FiringEntry[];
+}
+
 /** The instance and the timer as a batch firing reads them. */
 export interface NotifyFireInput {
   instanceId: string;
@@ -138,9 +152,9 @@ export interface NotifyFireInput {
  * The firing of a notify-only timer: what the engine would send and journal, computed from the stored
  * variables. The result changes no variable, task or timer of the instance but marks the timer fired.
  */
-export async function fireNotifyOnly(input: NotifyFireInput, chain: NotifyChain, services: ServiceRegistry): Promise<Pick<StepResult, 'outbox' | 'journal'>> {
-  const journal: StepJournalEntry[] = [{ type: 'timer.fired', elementId: input.timer.elementId, elementType: 'bpmn:BoundaryEvent', actor: null, data: { dueAt: input.timer.dueAt.toISOString(), batch: true } }];
-  const outbox: StepResult['outbox'] = [];
+export async function fireNotifyOnly(input: NotifyFireInput, chain: NotifyChain, services: ServiceRegistry): Promise<NotifyFiring> {
+  const journal: FiringEntry[] = [{ type: 'timer.fired', elementId: input.timer.elementId, elementType: 'bpmn:BoundaryEvent', actor: null, data: { dueAt: input.timer.dueAt.toISOString(), batch: true } }];
+  const outbox: NotifyFiring['outbox'] = [];
   const scope = { environment: { variables: input.variables } };
   for (const s of chain.services) {
     const def = services.get(s.service);

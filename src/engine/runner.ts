@@ -34,8 +34,8 @@ import { findExternalTask, openExternalTasksOf } from './external-tasks';
 import { findByBusinessKey, insertInstance, lockAndRead, lockInstance, markIncident, readState, rebindDefinition } from './instances';
 import { NeedsPreparation, ServiceRegistry } from './services';
 import { findTask, openTasksOf } from './tasks';
-import { ClaimedTimer, fireNotifyOnlyBatch } from './timer-batch';
-import { TimerSnapshot, findTimer, timersOf } from './timers';
+import { fireNotifyOnlyBatch } from './timer-batch';
+import { ClaimedTimer, TimerSnapshot, findTimer, timersOf } from './timers';
 
 export interface StartInput {
   countyId: string;

@@ -20,12 +20,10 @@ import { stepJournal } from './commit';
 import type { DefinitionStore } from './definition-store';
 import type { StepResult } from './drive';
 import { advanceRevisions } from './instances';
-import { chainIsPure, fireNotifyOnly, NotifyChain } from './notify-timers';
+import { chainIsPure, fireNotifyOnly, NotifyChain, NotifyFiring } from './notify-timers';
 import { insertOutboxOf } from './outbox';
 import type { ServiceRegistry } from './services';
-import { markFired, unfiredTimersOf } from './timers';
-
-export type ClaimedTimer = Pick<TimerRow, 'id' | 'instance_id' | 'element_id' | 'due_at'>;
+import { ClaimedTimer, markFired, unfiredTimersOf } from './timers';
 
 /** One timer fired in the batch: the instance went from revision `from` to `to`. */
 export interface BatchFiring {
@@ -45,7 +43,7 @@ export interface BatchContext {
 }
 
 /** The result of a batch firing as a step result: nothing changes but the timer row, marked fired. */
-export function batchStepResult(variables: Record<string, unknown>, timer: { id: string; dueAt: Date }, definition: { id: string; checksum: string }, fired: Pick<StepResult, 'outbox' | 'journal'>): StepResult {
+export function batchStepResult(variables: Record<string, unknown>, timer: { id: string; dueAt: Date }, definition: { id: string; checksum: string }, fired: NotifyFiring): StepResult {
   return {
     status: 'running',
     incident: null,

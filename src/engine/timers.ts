@@ -11,11 +11,13 @@ import type { Clock } from '../clock';
 import type { TimerRow } from '../db/tables';
 import type { Logger } from '../log';
 import type { NewTimer } from './drive';
-import type { ClaimedTimer } from './timer-batch';
 
 type Db = Knex | Knex.Transaction;
 
 export type TimerSnapshot = Pick<TimerRow, 'id' | 'execution_id' | 'due_at' | 'element_id' | 'fired_at'>;
+
+/** A due timer row claimed by a scheduler. */
+export type ClaimedTimer = Pick<TimerRow, 'id' | 'instance_id' | 'element_id' | 'due_at'>;
 
 export async function timersOf(trx: Db, instanceId: string): Promise<TimerSnapshot[]> {
   return trx<TimerRow>('timers').where({ instance_id: instanceId }).select('id', 'execution_id', 'due_at', 'element_id', 'fired_at').orderBy('id');
