@@ -70,7 +70,8 @@ describe('a corrected calendar year while deadlines are pending', () => {
     for (const [k, due] of Object.entries(before)) {
       expect([k, iso((await taskOf(app, ids[k as keyof typeof ids])).dueAt)]).toEqual([k, iso(due)]);
     }
-    const timerBefore = new Map((await knex('timers').select('instance_id', 'id', 'due_at')).map((t) => [t.instance_id, t]));
+    // Pending timer rows (a reminder fired in a batch stays, marked, until its engine catches up).
+    const timerBefore = new Map((await knex('timers').whereNull('fired_at').select('instance_id', 'id', 'due_at')).map((t) => [t.instance_id, t]));
     expect(timerBefore.has(C.id)).toBe(false); // fired
 
     // The correction is loaded at Tue 4/14 10:00.
