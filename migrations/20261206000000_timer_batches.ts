@@ -11,6 +11,9 @@ import type { Knex } from 'knex';
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`alter table timers add column fired_at timestamptz null`);
+  await knex.raw(
+    `comment on column timers.fired_at is 'Fired in a batch without its engine (src/engine/timer-batch.ts): its messages and journal rows are written; the next step of the instance catches the engine up and deletes the row'`,
+  );
   await knex.raw(`drop index if exists timers_due_ix`);
   await knex.raw(`create index timers_due_unfired_ix on timers (due_at) where fired_at is null`);
 }
