@@ -4,7 +4,7 @@ import { createStore, TestStore } from '../support/harness';
 describe('migrations', () => {
   let store: TestStore;
   beforeEach(async () => {
-    store = await createStore();
+    store = await createStore({ fresh: true });
   });
   afterEach(async () => {
     await store.drop();

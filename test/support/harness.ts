@@ -5,12 +5,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import knexFactory from 'knex';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppConfig, loadConfig } from '../../src/config';
 import { Core, CoreOptions, createCore } from '../../src/core';
 import { createApp } from '../../src/http/create-app';
+import { openDatabase } from '../../src/db/database';
 
 export const FIXTURES = path.resolve(__dirname, '..', 'fixtures');
 export const ADMIN_TOKEN = 'test-admin-token';
@@ -26,15 +27,22 @@ export interface TestStore {
   drop(): Promise<void>;
 }
 
-export async function createStore(): Promise<TestStore> {
+/**
+ * A store whose database is already migrated (copied from a template made once per schema: a PGlite
+ * folder, or a PostgreSQL template database), because migrating from nothing is most of what starting an
+ * application costs. `fresh: true` gives an empty database (the migration test).
+ */
+export async function createStore(opts: { fresh?: boolean } = {}): Promise<TestStore> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hcp-test-'));
   const base = process.env.TEST_DATABASE_URL;
   if (!base) {
+    if (!opts.fresh) fs.cpSync(path.join(await pgliteTemplate(), 'pgdata'), path.join(dataDir, 'pgdata'), { recursive: true });
     return { dataDir, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
   }
+  const template = opts.fresh ? undefined : await postgresTemplate(base);
   const name = `hcp_test_${randomBytes(6).toString('hex')}`;
   const admin = knexFactory({ client: 'pg', connection: base, pool: { min: 0, max: 1 } });
-  await admin.raw(`create database ${name}`);
+  await admin.raw(`create database ${name}${template ? ` template ${template}` : ''}`);
   await admin.destroy();
   const url = new URL(base);
   url.pathname = `/${name}`;
@@ -48,6 +56,70 @@ export async function createStore(): Promise<TestStore> {
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The schema's fingerprint: every migration file's name and text. */
+function schemaKey(): string {
+  const dir = path.resolve(__dirname, '..', '..', 'migrations');
+  const h = createHash('sha256');
+  for (const f of fs.readdirSync(dir).sort()) h.update(f).update(fs.readFileSync(path.join(dir, f)));
+  return h.digest('hex').slice(0, 16);
+}
+
+/** A migrated PGlite folder to copy, made by the first test file that needs it (an atomic rename: runs side by side share it). */
+async function pgliteTemplate(): Promise<string> {
+  const dir = path.join(os.tmpdir(), `hcp-pglite-migrated-${schemaKey()}`);
+  if (fs.existsSync(path.join(dir, 'pgdata'))) return dir;
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'hcp-pglite-migrating-'));
+  const db = await openDatabase({ dataDir: work });
+  try {
+    await db.migrate();
+  } finally {
+    await db.close();
+  }
+  try {
+    fs.renameSync(work, dir);
+  } catch {
+    fs.rmSync(work, { recursive: true, force: true }); // another run made it first
+  }
+  return dir;
+}
+
+/** A migrated PostgreSQL database to create test databases from (CREATE DATABASE … TEMPLATE), marked by its comment when ready. */
+async function postgresTemplate(base: string): Promise<string> {
+  const name = `hcp_tmpl_${schemaKey()}`;
+  const admin = knexFactory({ client: 'pg', connection: base, pool: { min: 0, max: 1 } });
+  const note = async () => (await admin.raw(`select shobj_description(oid, 'pg_database') as note from pg_database where datname = ?`, [name])).rows[0] as { note: string | null } | undefined;
+  try {
+    const found = await note();
+    if (found?.note === 'migrated') return name;
+    if (!found) {
+      let mine = true;
+      await admin.raw(`create database ${name}`).catch((err: { code?: string }) => {
+        if (err.code !== '42P04') throw err; // made by another run at the same moment
+        mine = false;
+      });
+      if (mine) {
+        const url = new URL(base);
+        url.pathname = `/${name}`;
+        const db = await openDatabase({ databaseUrl: url.toString(), dataDir: os.tmpdir(), poolMax: 1 });
+        try {
+          await db.migrate();
+        } finally {
+          await db.close();
+        }
+        await admin.raw(`comment on database ${name} is 'migrated'`);
+        return name;
+      }
+    }
+    for (let i = 0; i < 240; i++) {
+      if ((await note())?.note === 'migrated') return name;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error(`the template database ${name} is not marked migrated after 2 minutes; drop it (drop database ${name}) and run again`);
+  } finally {
+    await admin.destroy();
+  }
 }
 
 export interface TestApp {
