@@ -56,7 +56,7 @@ async function main() {
   try {
     await db.migrate();
     await knex('counties').insert({ id: COUNTY, name: '基准县', region: 'bench', settings: '{}', updated_at: new Date() });
-    for (const t of ['rating_daily_evaluations_ins', 'rating_daily_evaluations_upd', 'rating_daily_evaluations_del']) await knex.raw(`alter table evaluations disable trigger ${t}`);
+    await knex.raw('alter table evaluations disable trigger rating_daily_evaluations');
     await knex.raw('alter table cases disable trigger rating_daily_cases');
     // Loading: the unique keys and indexes of the two big tables (not their primary keys) are dropped and built again afterwards (one
     // sort each instead of 10 million random inserts); what is measured runs with all of them in place.
@@ -112,7 +112,7 @@ async function main() {
          where e.is_current
          group by 1, 2, 3, 4, 5, 6, 7`),
     );
-    for (const t of ['rating_daily_evaluations_ins', 'rating_daily_evaluations_upd', 'rating_daily_evaluations_del']) await knex.raw(`alter table evaluations enable trigger ${t}`);
+    await knex.raw('alter table evaluations enable trigger rating_daily_evaluations');
     await knex.raw('alter table cases enable trigger rating_daily_cases');
     await knex.raw('vacuum analyze evaluations');
     await knex.raw('vacuum analyze service_cases');
@@ -133,48 +133,33 @@ async function main() {
     if (!same) throw new Error('the rollup and the ratings disagree');
     if (Number(count) !== figures.totals.total) throw new Error(`count(*) ${count} and the bulletin's total ${figures.totals.total} differ`);
 
-    // The triggers' price per rating: the same inserts with the statement triggers on (as migrated), with
-    // the row trigger they replaced (20261205020000), and with none; in one statement of SAMPLE rows and
-    // as SINGLES statements of one rating each (one request, one rating).
-    const TRIGGERS = ['rating_daily_evaluations_ins', 'rating_daily_evaluations_upd', 'rating_daily_evaluations_del'];
-    const setTriggers = async (mode: 'statement' | 'row' | 'none') => {
-      for (const t of TRIGGERS) await knex.raw(`alter table evaluations ${mode === 'statement' ? 'enable' : 'disable'} trigger ${t}`);
-      if (mode === 'row') await knex.raw('create trigger rating_daily_evaluations after insert or update or delete on evaluations for each row execute function rating_daily_evaluations()');
-      else await knex.raw('drop trigger if exists rating_daily_evaluations on evaluations');
-    };
-    const insertRatings = (n: number, from: number) =>
+    // The triggers' price per rating: the same insert with them on.
+    const [, trigMs] = await timed(() =>
       knex.raw(
         `insert into evaluations (id, county_id, service_case_id, case_no, level, channel, options, rated_at, received_at, is_default, is_current, created_by)
          select gen_random_uuid(), ?, md5('tsc' || g)::uuid, 'T-' || g, 4, '1', '[]'::jsonb, ?::timestamptz + g * interval '1 second', now(), false, true, 'bench'
-           from generate_series(?::int, ?::int) g`,
-        [COUNTY, FROM, from, from + n - 1],
-      );
-    const SINGLES = Math.min(2000, SAMPLE);
-    const triggerCost: Record<string, { batchMs: number; singleMs: number }> = {};
-    for (const mode of ['statement', 'row', 'none'] as const) {
-      await setTriggers(mode);
-      const [, batchMs] = await timed(() => insertRatings(SAMPLE, 1));
-      await knex.raw("delete from evaluations where created_by = 'bench' and case_no like 'T-%'");
-      const [, singleMs] = await timed(async () => {
-        for (let i = 1; i <= SINGLES; i++) await insertRatings(1, i);
-      });
-      await knex.raw("delete from evaluations where created_by = 'bench' and case_no like 'T-%'");
-      triggerCost[mode] = { batchMs, singleMs };
-    }
-    await setTriggers('statement');
-    await knex.raw('select rating_daily_compact()');
+           from generate_series(1, ?) g`,
+        [COUNTY, FROM, SAMPLE],
+      ),
+    );
+    await knex.raw("delete from evaluations where created_by = 'bench' and case_no like 'T-%'");
+    await knex.raw('alter table evaluations disable trigger rating_daily_evaluations');
+    const [, plainMs] = await timed(() =>
+      knex.raw(
+        `insert into evaluations (id, county_id, service_case_id, case_no, level, channel, options, rated_at, received_at, is_default, is_current, created_by)
+         select gen_random_uuid(), ?, md5('tsc' || g)::uuid, 'T-' || g, 4, '1', '[]'::jsonb, ?::timestamptz + g * interval '1 second', now(), false, true, 'bench'
+           from generate_series(1, ?) g`,
+        [COUNTY, FROM, SAMPLE],
+      ),
+    );
+    await knex.raw('alter table evaluations enable trigger rating_daily_evaluations');
 
     console.log('');
     console.log(`ratings in October (bare count(*)):          ${Number(count).toLocaleString()} in ${countMs.toFixed(0)} ms (runs ${countRuns.map((t) => t.toFixed(0)).join(', ')} ms)`);
     console.log(`monthly bulletin (computeFigures, rollup):   ${bulletinMs.toFixed(0)} ms (runs ${bulletinRuns.map((t) => t.toFixed(0)).join(', ')} ms); 好评率 ${figures.totals.goodRate}, 差评率 ${figures.totals.badRate}, ${figures.units.length} units ranked`);
     console.log(`  of which the ratings part from the rollup: ${rollMs.toFixed(0)} ms`);
     console.log(`same figures straight from the ratings:      ${rawMs.toFixed(0)} ms (equal to the rollup's: ${same})`);
-    const none = triggerCost.none;
-    for (const mode of ['statement', 'row', 'none'] as const) {
-      const c = triggerCost[mode];
-      const extra = mode === 'none' ? '' : ` → ${(((c.batchMs - none.batchMs) * 1000) / SAMPLE).toFixed(1)} µs and ${(((c.singleMs - none.singleMs) * 1000) / SINGLES).toFixed(0)} µs a rating over none`;
-      console.log(`rollup ${(mode + ' trigger' + (mode === 'none' ? 's' : mode === 'statement' ? 's (now)' : ' (before)')).padEnd(26)} ${SAMPLE.toLocaleString()} ratings in one insert: ${c.batchMs.toFixed(0)} ms; ${SINGLES.toLocaleString()} one at a time: ${c.singleMs.toFixed(0)} ms${extra}`);
-    }
+    console.log(`trigger cost: ${SAMPLE.toLocaleString()} ratings inserted in ${trigMs.toFixed(0)} ms with the rollup triggers, ${plainMs.toFixed(0)} ms without (${(((trigMs - plainMs) * 1000) / SAMPLE).toFixed(1)} µs a rating)`);
     console.log(`goal ≤ 2000 ms: ${bulletinMs <= 2000 ? 'met' : 'missed'}`);
   } finally {
     await db.close();

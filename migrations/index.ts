@@ -11,7 +11,6 @@ import * as documentsBulletins from './20261205000000_documents_bulletins';
 import * as sharedProblems from './20261205010000_shared_problems';
 import * as ratingDaily from './20261205020000_rating_daily';
 import * as timerBatches from './20261206000000_timer_batches';
-import * as ratingDailyStatements from './20261206010000_rating_daily_statements';
 
 /** Every migration, in order. A new migration is a new file plus one line here. */
 export const migrations: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> }> = {
@@ -27,5 +26,4 @@ export const migrations: Record<string, { up(k: Knex): Promise<void>; down(k: Kn
   '20261205010000_shared_problems': sharedProblems,
   '20261205020000_rating_daily': ratingDaily,
   '20261206000000_timer_batches': timerBatches,
-  '20261206010000_rating_daily_statements': ratingDailyStatements,
 };
