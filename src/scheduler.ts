@@ -1,8 +1,8 @@
 /**
- * The one poll loop of a server process. Every POLL_INTERVAL_MS it runs the jobs it was given, in order
- * (core.ts decides which: follow the simulated clock, fire due timers, deliver the outbox, apply 7-day
- * defaults, catch up with calendar loads). Jobs share their work with the other server processes through
- * the database (leases, SKIP LOCKED), so the loop itself holds nothing: a process may die at any point.
+ * The poll loops of a server process: the jobs core.ts gives it (follow the simulated clock, fire due
+ * timers, deliver the outbox, apply 7-day defaults, bulletins, catch up with calendar loads, migrations,
+ * daily anchors), each in a loop of its own. Jobs share their work with the other server processes
+ * through the database (leases, SKIP LOCKED), so the loops hold nothing: a process may die at any point.
  * Deadlines never depend on setTimeout; a timer months away is a row like any other.
  */
 import type { Logger } from './log';
@@ -12,77 +12,100 @@ export interface Job {
   run(): Promise<unknown>;
 }
 
+interface Loop {
+  job: Job;
+  timer?: NodeJS.Timeout;
+  round?: Promise<void>;
+  roundStartedAt?: number;
+  lastEndAt?: number;
+  lastMs?: number;
+}
+
+/**
+ * Each job runs in a loop of its own: a round, then POLL_INTERVAL_MS, then the next. A long round of one
+ * job (a daily anchor over every instance of a county, a bulletin) does not hold the others: due timers
+ * keep firing meanwhile (the jobs share the work with other processes through the database, never
+ * through this object).
+ */
 export class Scheduler {
-  private timer?: NodeJS.Timeout;
-  private running = false;
+  private readonly loops: Loop[];
   private stopped = true;
-  private loop?: Promise<void>;
+  private ticking = false;
   private startedAt?: number;
-  private lastTickAt?: number;
-  private lastTickMs?: number;
-  private tickStartedAt?: number;
 
   constructor(
-    private readonly jobs: Job[],
+    jobs: Job[],
     private readonly pollIntervalMs: number,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.loops = jobs.map((job) => ({ job }));
+  }
 
   start(): void {
     this.stopped = false;
     this.startedAt = Date.now();
-    this.schedule(0);
+    for (const loop of this.loops) this.schedule(loop, 0);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.loop;
+    for (const loop of this.loops) if (loop.timer) clearTimeout(loop.timer);
+    await Promise.all(this.loops.map((l) => l.round));
   }
 
-  /** One round of every job (the loop calls it; tests and the clock control may too). */
+  /** One round of every job, in order (tests and the clock control call it; the loops go on by themselves). */
   async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    this.tickStartedAt = Date.now();
+    if (this.ticking) return;
+    this.ticking = true;
     try {
-      for (const job of this.jobs) {
-        if (this.stopped && this.timer) return;
-        try {
-          await job.run();
-        } catch (err) {
-          if (!this.stopped) this.logger.error(`scheduler: ${job.name}: ${(err as Error).message}`);
-        }
-      }
+      for (const loop of this.loops) await this.runJob(loop.job);
     } finally {
-      this.running = false;
-      this.lastTickAt = Date.now();
-      this.lastTickMs = this.lastTickAt - this.tickStartedAt!;
+      this.ticking = false;
     }
   }
 
   /**
-   * For /health (wall time): whether the loop runs, when its last round ended and how long it took.
-   * Not ready when the loop was started but no round has ended for `stalledAfterMs` (a round stuck on
-   * the database, or a loop that died).
+   * For /health (wall time): whether the loops run, when a round last ended and how long the longest last
+   * round took. Not ready when a job's round has been running for `stalledAfterMs` (stuck on the
+   * database, or a loop that cannot end).
    */
   status(stalledAfterMs = Math.max(60_000, 20 * this.pollIntervalMs)): { running: boolean; lastTickAt: string | null; lastTickMs: number | null; notReady?: string } {
+    const ends = this.loops.map((l) => l.lastEndAt).filter((t): t is number => t !== undefined);
+    const lasts = this.loops.map((l) => l.lastMs).filter((t): t is number => t !== undefined);
     const out = {
       running: !this.stopped,
-      lastTickAt: this.lastTickAt ? new Date(this.lastTickAt).toISOString() : null,
-      lastTickMs: this.lastTickMs ?? null,
+      lastTickAt: ends.length ? new Date(Math.max(...ends)).toISOString() : null,
+      lastTickMs: lasts.length ? Math.max(...lasts) : null,
     };
     if (this.stopped) return out;
-    const since = Date.now() - (this.lastTickAt ?? this.startedAt ?? Date.now());
-    if (since > stalledAfterMs) return { ...out, notReady: `scheduler: no round ended for ${Math.round(since / 1000)} s` };
+    const now = Date.now();
+    for (const l of this.loops) {
+      if (!l.round) continue;
+      const since = now - (l.lastEndAt ?? this.startedAt ?? now);
+      if (since > stalledAfterMs) return { ...out, notReady: `scheduler: no round ended for ${Math.round(since / 1000)} s (${l.job.name} is still running)` };
+    }
     return out;
   }
 
-  private schedule(delay: number) {
+  private async runJob(job: Job): Promise<void> {
+    try {
+      await job.run();
+    } catch (err) {
+      if (!this.stopped) this.logger.error(`scheduler: ${job.name}: ${(err as Error).message}`);
+    }
+  }
+
+  private schedule(loop: Loop, delay: number) {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.loop = this.tick().finally(() => this.schedule(this.pollIntervalMs));
+    loop.timer = setTimeout(() => {
+      loop.roundStartedAt = Date.now();
+      loop.round = this.runJob(loop.job).finally(() => {
+        loop.lastEndAt = Date.now();
+        loop.lastMs = loop.lastEndAt - loop.roundStartedAt!;
+        loop.round = undefined;
+        this.schedule(loop, this.pollIntervalMs);
+      });
     }, delay);
-    this.timer.unref?.();
+    loop.timer.unref?.();
   }
 }

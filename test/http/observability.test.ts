@@ -69,6 +69,24 @@ describe('request id, health, progress', () => {
     expect(lines.map((l) => `${l.done}/${l.total}`)).toEqual(['0/1000', ...Array.from({ length: 10 }, (_, i) => `${(i + 1) * 100}/1000`), '1000/1000']);
   });
 
+  test('a long round of one job does not hold the others: due timers keep firing while a daily job runs', async () => {
+    let release!: () => void;
+    let rounds = 0;
+    const s = new Scheduler(
+      [
+        { name: 'audit-anchors', run: () => new Promise<void>((r) => (release = r)) },
+        { name: 'timers', run: async () => void rounds++ },
+      ],
+      5,
+      { log: () => undefined, warn: () => undefined, error: () => undefined },
+    );
+    s.start();
+    for (let i = 0; i < 400 && rounds < 3; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(rounds).toBeGreaterThanOrEqual(3);
+    release();
+    await s.stop();
+  });
+
   test('a scheduler whose rounds stopped ending is not ready', async () => {
     let release!: () => void;
     const s = new Scheduler([{ name: 'stuck', run: () => new Promise<void>((r) => (release = r)) }], 10, { log: () => undefined, warn: () => undefined, error: () => undefined });
