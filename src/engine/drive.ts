@@ -260,6 +260,29 @@ class Session {
     this.budget = deps.budget ?? DEFAULT_BUDGET;
   }
 
+  /**
+   * Answers a service call in a macrotask: a long chain of calls leaves the server free to answer between
+   * them, and whatever the engine throws there is kept for the drive.
+   */
+  answer(callback: (err: unknown, result?: unknown) => void, err: unknown, result?: unknown): Promise<void> {
+    return new Promise<void>((resolve) =>
+      setImmediate(() => {
+        try {
+          if (!this.incident) callback(err, result);
+        } catch (thrown) {
+          this.abortError ??= thrown as Error;
+        }
+        resolve();
+      }),
+    );
+  }
+
+  /** A call in flight: settle() waits for it. */
+  track(p: Promise<unknown>): void {
+    this.pending.add(p);
+    p.finally(() => this.pending.delete(p));
+  }
+
   /** Aborts the step: remembered here (the engine may swallow the throw) and thrown to stop the engine at once. */
   abort(reason: string): never {
     this.incident ??= reason;
@@ -509,18 +532,7 @@ function bindServices(slot: EngineSlot): Record<string, unknown> {
       if (skip) {
         // The path of a timer fired in a batch: its messages were sent then; the engine only catches up.
         session.skipCalls.set(activity.id, skip - 1);
-        const caught = new Promise<void>((resolve) =>
-          setImmediate(() => {
-            try {
-              if (!session.incident) callback(null);
-            } catch (thrown) {
-              session.abortError ??= thrown as Error;
-            }
-            resolve();
-          }),
-        );
-        session.pending.add(caught);
-        caught.finally(() => session.pending.delete(caught));
+        session.track(session.answer(callback, null));
         return;
       }
       const elements: DefinitionElements = input.definition.row.elements;
@@ -563,17 +575,7 @@ function bindServices(slot: EngineSlot): Record<string, unknown> {
       })();
       // The engine goes on in a macrotask: a long chain of service calls leaves the server free to
       // answer between them, and whatever the engine throws there is kept for the drive.
-      const answer = (err: unknown, result?: unknown) =>
-        new Promise<void>((resolve) =>
-          setImmediate(() => {
-            try {
-              if (!session.incident) callback(err, result);
-            } catch (thrown) {
-              session.abortError ??= thrown as Error;
-            }
-            resolve();
-          }),
-        );
+      const answer = (err: unknown, result?: unknown) => session.answer(callback, err, result);
       const tracked = run.then(
         (result) => answer(null, result),
         (err) => {
@@ -587,8 +589,7 @@ function bindServices(slot: EngineSlot): Record<string, unknown> {
           // Leave the activity hanging: the step is not committed and is taken again later.
         },
       );
-      session.pending.add(tracked);
-      tracked.finally(() => session.pending.delete(tracked));
+      session.track(tracked);
     };
   }
   return out;

@@ -15,7 +15,7 @@
  */
 import type { Knex } from 'knex';
 import { appendJournal, JournalEntry } from '../db/journal';
-import type { InstanceRow, TimerRow } from '../db/tables';
+import type { InstanceRow } from '../db/tables';
 import { stepJournal } from './commit';
 import type { DefinitionStore } from './definition-store';
 import type { StepResult } from './drive';
@@ -62,8 +62,7 @@ export function batchStepResult(variables: Record<string, unknown>, timer: { id:
 
 /** Fires, in the caller's transaction, the claimed timers that only notify; answers those fired and those left for a full step. */
 export async function fireNotifyOnlyBatch(trx: Knex.Transaction, claimed: ClaimedTimer[], ctx: BatchContext): Promise<{ fired: BatchFiring[]; left: ClaimedTimer[] }> {
-  const mine = new Map<string, ClaimedTimer[]>();
-  for (const t of claimed) mine.set(t.instance_id, [...(mine.get(t.instance_id) ?? []), t]);
+  const mine = byInstance(claimed);
   const ids = [...mine.keys()].sort();
   const locked: Array<Pick<InstanceRow, 'id' | 'county_id' | 'definition_id' | 'process_key' | 'business_key' | 'status' | 'revision' | 'variables' | 'incident_at'>> = await trx('process_instances')
     .whereIn('id', ids)
@@ -71,12 +70,12 @@ export async function fireNotifyOnlyBatch(trx: Knex.Transaction, claimed: Claime
     .forUpdate()
     .skipLocked()
     .select('id', 'county_id', 'definition_id', 'process_key', 'business_key', 'status', 'revision', 'variables', 'incident_at');
-  const rowsOf = new Map<string, Array<Pick<TimerRow, 'id' | 'element_id' | 'due_at'>>>();
-  for (const r of await unfiredTimersOf(
-    trx,
-    locked.map((i) => i.id),
-  ))
-    rowsOf.set(r.instance_id, [...(rowsOf.get(r.instance_id) ?? []), r]);
+  const rowsOf = byInstance(
+    await unfiredTimersOf(
+      trx,
+      locked.map((i) => i.id),
+    ),
+  );
 
   const fired: BatchFiring[] = [];
   const left: ClaimedTimer[] = [];
@@ -125,4 +124,15 @@ export async function fireNotifyOnlyBatch(trx: Knex.Transaction, claimed: Claime
   await appendJournal(trx, journal);
   await advanceRevisions(trx, revisions, ctx.now);
   return { fired, left };
+}
+
+/** Rows by their instance, in the order given. */
+function byInstance<T extends { instance_id: string }>(rows: T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    const list = out.get(r.instance_id);
+    if (list) list.push(r);
+    else out.set(r.instance_id, [r]);
+  }
+  return out;
 }
