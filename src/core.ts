@@ -133,8 +133,8 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
 
     const pii = await openPiiCipher({ piiKey: config.piiKey, dataDir: config.dataDir, embedded: db.kind === 'pglite' }, knex);
     const starter = new CaseStarter(runner, definitions);
-    const serviceCases = new ServiceCaseService(knex, tenants, clock);
-    const evaluations = new EvaluationService(knex, tenants, clock, pii, starter, logger, (county, bad) => metrics.rating(county, bad));
+    const serviceCases = new ServiceCaseService(knex, tenants, clock, progress);
+    const evaluations = new EvaluationService(knex, tenants, clock, pii, starter, logger, (county, bad) => metrics.rating(county, bad), progress);
     const complaints = new ComplaintService(knex, tenants, clock, pii, starter, logger);
     const cases = new CaseService(knex, tenants, clock, pii);
     const defaults = new DefaultRatings(knex, clock, logger);

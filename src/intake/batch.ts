@@ -1,8 +1,20 @@
 /** Batches of the intake: the answer of each row, the size limit, and the 400 that lists every field problem. */
 import { DomainError, FieldError, PayloadTooLargeError, ValidationError } from '../errors';
+import { type Progress, type ProgressHandle, noProgress } from '../progress';
 
 /** Largest batch one request may carry (rows of a JSON array or of a CSV). */
 export const MAX_BATCH_ROWS = 5000;
+
+/**
+ * A batch of at least this many rows reports its progress (log lines and /health `jobs`): a batch of bad
+ * ratings starts a case per row, and a CSV of 办件 met by registered ones compares them row by row.
+ */
+export const PROGRESS_MIN_ROWS = 500;
+
+/** The progress of one batch, or nowhere for a small one. Every row is advanced once, refused ones included. */
+export function batchProgress(progress: Progress | undefined, job: string, rows: number): ProgressHandle {
+  return progress && rows >= PROGRESS_MIN_ROWS ? progress.begin(job, rows) : noProgress;
+}
 
 export type RowStatus = 'stored' | 'updated' | 'duplicate' | 'refused';
 

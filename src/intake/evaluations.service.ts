@@ -30,8 +30,9 @@ import { page } from '../paging';
 import type { PiiCipher } from '../privacy/cipher';
 import { PersonView, freeTextColumns, maskedPerson, personColumns, revealFreeText, revealPerson } from '../privacy/personal';
 import { assertMayReveal, recordReveal } from '../privacy/reveal';
+import { type Progress, type ProgressHandle, noProgress } from '../progress';
 import type { Tenant, TenantRegistry } from '../tenants';
-import { RowAnswer, assertBatchSize, invalid, refusal, summarise } from './batch';
+import { RowAnswer, assertBatchSize, batchProgress, invalid, refusal, summarise } from './batch';
 import { EvaluationInput, checkEvaluation } from './validate';
 
 
@@ -147,6 +148,8 @@ export class EvaluationService {
     private readonly logger: Logger,
     /** Told of every rating stored (src/metrics.ts counts them). */
     private readonly onStored: (countyId: string, bad: boolean) => void = () => undefined,
+    /** Where a large batch reports its progress (/health `jobs`, log lines). */
+    private readonly progress?: Progress,
   ) {}
 
   /** POST one rating: 201 with the receipt (also for the same rating sent again), or an error. */
@@ -172,11 +175,17 @@ export class EvaluationService {
       if (!checked.ok) answers[index] = refusal(index, invalid('rating', checked.errors));
       else prepared.push(this.prepare(tenant, index, checked.value, now));
     });
-    const outcomes = await this.store(user, tenant, prepared, now);
-    prepared.forEach((p, i) => {
-      const o = outcomes[i];
-      answers[p.index] = o.status === 'refused' ? refusal(p.index, o.error) : { index: p.index, status: o.status, id: o.receipt.id, caseId: o.receipt.caseId };
-    });
+    const job = batchProgress(this.progress, `rating import ${tenant.id}`, rows.length);
+    try {
+      job.advance(rows.length - prepared.length);
+      const outcomes = await this.store(user, tenant, prepared, now, job);
+      prepared.forEach((p, i) => {
+        const o = outcomes[i];
+        answers[p.index] = o.status === 'refused' ? refusal(p.index, o.error) : { index: p.index, status: o.status, id: o.receipt.id, caseId: o.receipt.caseId };
+      });
+    } finally {
+      job.end();
+    }
     return summarise(answers);
   }
 
@@ -210,14 +219,18 @@ export class EvaluationService {
   }
 
   /** Stores rows in sender order: runs of good ratings in one statement each, bad ones one by one. */
-  private async store(user: User, tenant: Tenant, rows: Prepared[], now: Date): Promise<Outcome[]> {
+  private async store(user: User, tenant: Tenant, rows: Prepared[], now: Date, job: ProgressHandle = noProgress): Promise<Outcome[]> {
     const out: Outcome[] = new Array(rows.length);
     let run: number[] = [];
     const flush = async () => {
       if (!run.length) return;
       const chunk = run;
       run = [];
-      for (let i = 0; i < chunk.length; i += 1000) await this.storeGood(user, tenant, chunk.slice(i, i + 1000), rows, out, now);
+      for (let i = 0; i < chunk.length; i += 1000) {
+        const part = chunk.slice(i, i + 1000);
+        await this.storeGood(user, tenant, part, rows, out, now);
+        job.advance(part.length);
+      }
     };
     for (let i = 0; i < rows.length; i++) {
       if (!rows[i].caseId) {
@@ -226,6 +239,7 @@ export class EvaluationService {
       }
       await flush();
       out[i] = await this.storeOne(user, tenant, rows[i], now);
+      job.advance(1);
     }
     await flush();
     for (let i = 0; i < rows.length; i++) if (out[i]?.status === 'stored') this.onStored(tenant.id, Boolean(rows[i].caseId));

@@ -12,8 +12,9 @@ import type { Clock } from '../clock';
 import { ConflictError, NotFoundError } from '../errors';
 import { uuidv7 } from '../ids';
 import { page } from '../paging';
+import { type Progress, type ProgressHandle, noProgress } from '../progress';
 import type { Tenant, TenantRegistry } from '../tenants';
-import { RowAnswer, assertBatchSize, invalid, refusal, summarise } from './batch';
+import { RowAnswer, assertBatchSize, batchProgress, invalid, refusal, summarise } from './batch';
 import { defaultRatingAt } from './rating-window';
 import { ServiceCaseInput, checkServiceCase } from './validate';
 
@@ -33,6 +34,9 @@ const FIELDS: Array<[keyof ServiceCaseInput, string]> = [
   ['completedAt', 'completed_at'],
 ];
 
+/** What became of one stored row. */
+type Answer = { status: 'stored' | 'updated' | 'duplicate'; id: string } | { status: 'refused'; error: unknown };
+
 const same = (a: unknown, b: unknown) => (a instanceof Date || b instanceof Date ? iso(a as Date) === iso(b as Date) : (a ?? null) === (b ?? null));
 
 export class ServiceCaseService {
@@ -40,6 +44,8 @@ export class ServiceCaseService {
     private readonly knex: Knex,
     private readonly tenants: TenantRegistry,
     private readonly clock: Clock,
+    /** Where a large batch reports its progress (/health `jobs`, log lines). */
+    private readonly progress?: Progress,
   ) {}
 
   /** One 办件: 201 stored, 200 duplicate or updated; refusals as errors. */
@@ -69,17 +75,22 @@ export class ServiceCaseService {
         answers[index] = { ...refusal(index, invalid('办件', checked.errors)), ...(typeof caseNo === 'string' ? { caseNo } : {}) };
       }
     });
-    const stored = await this.store(user, tenant, valid, now);
-    valid.forEach((v, i) => {
-      const a = stored[i];
-      answers[v.index] = a.status === 'refused' ? { ...refusal(v.index, a.error), caseNo: v.input.caseNo } : { index: v.index, status: a.status, id: a.id, caseNo: v.input.caseNo };
-    });
+    const job = batchProgress(this.progress, `办件 import ${tenant.id}${csv ? ' (CSV)' : ''}`, rows.length);
+    try {
+      job.advance(rows.length - valid.length);
+      const stored = await this.store(user, tenant, valid, now, job);
+      valid.forEach((v, i) => {
+        const a = stored[i];
+        answers[v.index] = a.status === 'refused' ? { ...refusal(v.index, a.error), caseNo: v.input.caseNo } : { index: v.index, status: a.status, id: a.id, caseNo: v.input.caseNo };
+      });
+    } finally {
+      job.end();
+    }
     if (csv) for (const a of answers) a.line = a.index + 2;
     return summarise(answers, true);
   }
 
-  private async store(user: User, tenant: Tenant, rows: Array<{ index: number; input: ServiceCaseInput }>, now: Date) {
-    type Answer = { status: 'stored' | 'updated' | 'duplicate'; id: string } | { status: 'refused'; error: unknown };
+  private async store(user: User, tenant: Tenant, rows: Array<{ index: number; input: ServiceCaseInput }>, now: Date, job: ProgressHandle = noProgress): Promise<Answer[]> {
     const out: Answer[] = new Array(rows.length);
     const ids = rows.map(() => uuidv7());
     const inserted = new Set<string>();
@@ -87,56 +98,56 @@ export class ServiceCaseService {
       const chunk = rows.slice(i, i + 1000).map((r, j) => this.columns(ids[i + j], tenant.id, r.input, user, now));
       const res = await this.knex('service_cases').insert(chunk).onConflict(['county_id', 'case_no']).ignore().returning('id');
       for (const r of res) inserted.add(r.id);
+      job.advance(res.length);
     }
-    const rest = rows.map((_, i) => i).filter((i) => !inserted.has(ids[i]));
-    for (let i = 0; i < rows.length; i++) if (inserted.has(ids[i])) out[i] = { status: 'stored', id: ids[i] };
-    // Rows that met a registered 办件: duplicate, fill in, or refuse.
-    for (const i of rest) {
-      const input = rows[i].input;
-      const existing: Row | undefined = await this.knex('service_cases').where({ county_id: tenant.id, case_no: input.caseNo }).first();
-      if (!existing) {
-        out[i] = { status: 'refused', error: new ConflictError(`办件 ${input.caseNo} could not be registered; send it again`, [{ field: 'caseNo', reason: 'concurrent registration' }]) };
-        continue;
+    for (let i = 0; i < rows.length; i++) {
+      if (inserted.has(ids[i])) out[i] = { status: 'stored', id: ids[i] };
+      else {
+        out[i] = await this.meetRegistered(tenant, rows[i].input, now);
+        job.advance(1);
       }
-      const differs: string[] = [];
-      const fill: Row = {};
-      for (const [field, column] of FIELDS) {
-        const mine = input[field];
-        const theirs = existing[column];
-        if (same(mine, theirs)) continue;
-        if ((theirs === null || theirs === undefined) && mine !== null && mine !== undefined) fill[column] = mine;
-        else if (mine !== null && mine !== undefined) differs.push(field);
-      }
-      if (differs.length) {
-        out[i] = {
-          status: 'refused',
-          error: new ConflictError(
-            `办件 ${input.caseNo} is registered already with other ${differs.join(', ')}; a registered value is not changed`,
-            differs.map((f) => ({ field: f, reason: 'differs from the registered value' })),
-            'service_case_conflict',
-          ),
-        };
-        continue;
-      }
-      if (!Object.keys(fill).length) {
-        out[i] = { status: 'duplicate', id: existing.id };
-        continue;
-      }
-      if (fill.completed_at) {
-        if (new Date(fill.completed_at).getTime() < new Date(existing.accepted_at).getTime()) {
-          out[i] = { status: 'refused', error: invalid('办件', [{ field: 'completedAt', reason: 'is before acceptedAt' }]) };
-          continue;
-        }
-        fill.default_at = defaultRatingAt(fill.completed_at);
-        fill.default_pending = true;
-      }
-      // Only what is still empty is filled: a concurrent fill-in of the same field wins once.
-      const q = this.knex('service_cases').where({ id: existing.id });
-      for (const c of Object.keys(fill)) if (c !== 'default_at' && c !== 'default_pending') q.whereNull(c);
-      const n = await q.update({ ...fill, updated_at: now });
-      out[i] = n ? { status: 'updated', id: existing.id } : { status: 'duplicate', id: existing.id };
     }
     return out;
+  }
+
+  /** A row that met a registered 办件: duplicate, fill in, or refuse. */
+  private async meetRegistered(tenant: Tenant, input: ServiceCaseInput, now: Date): Promise<Answer> {
+    const existing: Row | undefined = await this.knex('service_cases').where({ county_id: tenant.id, case_no: input.caseNo }).first();
+    if (!existing) {
+      return { status: 'refused', error: new ConflictError(`办件 ${input.caseNo} could not be registered; send it again`, [{ field: 'caseNo', reason: 'concurrent registration' }]) };
+    }
+    const differs: string[] = [];
+    const fill: Row = {};
+    for (const [field, column] of FIELDS) {
+      const mine = input[field];
+      const theirs = existing[column];
+      if (same(mine, theirs)) continue;
+      if ((theirs === null || theirs === undefined) && mine !== null && mine !== undefined) fill[column] = mine;
+      else if (mine !== null && mine !== undefined) differs.push(field);
+    }
+    if (differs.length) {
+      return {
+        status: 'refused',
+        error: new ConflictError(
+          `办件 ${input.caseNo} is registered already with other ${differs.join(', ')}; a registered value is not changed`,
+          differs.map((f) => ({ field: f, reason: 'differs from the registered value' })),
+          'service_case_conflict',
+        ),
+      };
+    }
+    if (!Object.keys(fill).length) return { status: 'duplicate', id: existing.id };
+    if (fill.completed_at) {
+      if (new Date(fill.completed_at).getTime() < new Date(existing.accepted_at).getTime()) {
+        return { status: 'refused', error: invalid('办件', [{ field: 'completedAt', reason: 'is before acceptedAt' }]) };
+      }
+      fill.default_at = defaultRatingAt(fill.completed_at);
+      fill.default_pending = true;
+    }
+    // Only what is still empty is filled: a concurrent fill-in of the same field wins once.
+    const q = this.knex('service_cases').where({ id: existing.id });
+    for (const c of Object.keys(fill)) if (c !== 'default_at' && c !== 'default_pending') q.whereNull(c);
+    const n = await q.update({ ...fill, updated_at: now });
+    return n ? { status: 'updated', id: existing.id } : { status: 'duplicate', id: existing.id };
   }
 
   private columns(id: string, countyId: string, r: ServiceCaseInput, user: User, now: Date) {

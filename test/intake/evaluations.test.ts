@@ -136,6 +136,18 @@ describe('ratings over HTTP', () => {
     expect(await app.core.db.knex('cases').where({ case_no: 'EV-12' })).toHaveLength(1);
   });
 
+  test('a batch of 500 rows or more reports its progress in /health: runs of good ratings and each bad one, every row done', async () => {
+    const reg = await gateway.post(`/api/v1/counties/${COUNTY}/service-cases`, Array.from({ length: 600 }, (_, i) => serviceCase(`PB-${i}`)));
+    expect(reg.body.stored).toBe(600);
+    const rows = Array.from({ length: 600 }, (_, i) => (i === 100 || i === 400 ? badRating(`PB-${i}`) : i === 599 ? rating(`PB-${i}`, { level: 0 }) : rating(`PB-${i}`)));
+    const res = await gateway.post(`/api/v1/counties/${COUNTY}/evaluations`, rows);
+    expect(res.status).toBe(207);
+    expect(res.body).toMatchObject({ total: 600, stored: 599, refused: 1 });
+    const jobs = (await app.api.get('/health')).body.jobs;
+    expect(jobs.running).toEqual([]);
+    expect(jobs.ended[0]).toMatchObject({ job: `rating import ${COUNTY}`, done: 600, total: 600 });
+  });
+
   test('an oversized batch is refused as a whole with 413 and a message', async () => {
     const rows = Array.from({ length: 5001 }, (_, i) => rating(`EV-${i % 40}`));
     const res = await gateway.post(`/api/v1/counties/${COUNTY}/evaluations`, rows);

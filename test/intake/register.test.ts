@@ -148,4 +148,32 @@ describe('the 办件 register over HTTP', () => {
     expect((await gateway.get(`${base}?completedFrom=2026-11-03`)).body.total).toBe(0);
     expect((await app.api.as(ADMIN_TOKEN).get(`${base}/MAX-7`)).body.rating).toMatchObject({ level: 5, isDefault: false });
   });
+
+  test('a large batch reports its progress in /health: every row done, whatever became of it; a small one reports nothing', async () => {
+    const jobs = async () => (await app.api.get('/health')).body.jobs as { running: unknown[]; ended: Array<{ job: string; done: number; total: number }> };
+    const ended = (await jobs()).ended;
+    expect(ended[0]).toMatchObject({ job: `办件 import ${COUNTY}`, done: 5000, total: 5000 }); // the batch of 5000 above
+    // 600 rows: 300 met registered 办件 (duplicates, one each way it can go), 200 new, 100 refused before storing.
+    const rows = [
+      ...Array.from({ length: 298 }, (_, i) => serviceCase(`MAX-${i}`)),
+      serviceCase('MAX-4000', { staffName: '另一个人' }), // a changed value: refused
+      serviceCase('MAX-4001'),
+      ...Array.from({ length: 200 }, (_, i) => serviceCase(`PROG-${i}`)),
+      ...Array.from({ length: 100 }, (_, i) => serviceCase(`PROG-BAD-${i}`, { unitId: 'unit-nowhere' })),
+    ];
+    const res = await gateway.post(base, rows);
+    expect(res.status).toBe(207);
+    expect(res.body).toMatchObject({ total: 600, stored: 200, duplicate: 299, refused: 101 });
+    const after = await jobs();
+    expect(after.running).toEqual([]);
+    expect(after.ended[0]).toMatchObject({ job: `办件 import ${COUNTY}`, done: 600, total: 600 });
+    expect(after.ended[1]).toMatchObject({ done: 5000 });
+    // A CSV is named so; a batch under 500 rows is not a job.
+    const csv = ['caseNo,serviceCode,serviceName,unitId,mode,acceptedAt', ...Array.from({ length: 499 }, (_, i) => `CSVP-${i},450200-001,某事项,unit-a,现场,2026-11-02 09:00`), ''].join('\n');
+    expect((await app.api.post(base, csv, { 'content-type': 'text/csv' })).body.stored).toBe(499);
+    expect((await jobs()).ended[0]).toMatchObject({ done: 600, total: 600 });
+    const csv500 = csv.replace('\n', '\nCSVP-499,450200-001,某事项,unit-a,现场,2026-11-02 09:00\n');
+    expect((await app.api.post(base, csv500, { 'content-type': 'text/csv' })).body).toMatchObject({ total: 500, stored: 1, duplicate: 499 });
+    expect((await jobs()).ended[0]).toMatchObject({ job: `办件 import ${COUNTY} (CSV)`, done: 500, total: 500 });
+  });
 });
