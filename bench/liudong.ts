@@ -14,23 +14,10 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
-import { deserialize } from 'moddle-context-serializer';
 import knexFactory from 'knex';
-import { CountyDeadlines } from '../src/calendar/county-deadlines';
-import { loadBundledCalendarData } from '../src/calendar/working-calendar';
-import { drawSampleService } from '../src/cases/callback-sample';
-import { deductionTargetsService } from '../src/cases/performance';
-import { setStatusService } from '../src/cases/status.service';
-import type { LoadedDefinition } from '../src/engine/definition-store';
-import { compileDefinition } from '../src/engine/definitions';
-import { DEFAULT_BUDGET, EngineSlot, StepInput, drive } from '../src/engine/drive';
-import { hostTypeResolver } from '../src/engine/elements';
-import { ServiceRegistry } from '../src/engine/services';
-import { notifyService } from '../src/notifications/notify.service';
-import { TemplateStore } from '../src/notifications/templates';
-import { TenantRegistry } from '../src/tenants';
-import { ROOT, fmt, load, percentile, processCpuMs, scratchDatabase, startServer } from './common';
+import { EngineSlot, StepInput, drive } from '../src/engine/drive';
+import { fmt, load, percentile, processCpuMs, scratchDatabase, startServer } from './common';
+import { inMemoryDiagram } from './in-memory';
 
 const N = Number(process.env.BENCH_CASES ?? 300);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -44,16 +31,7 @@ function cpuNow(): number {
 
 /** The same diagram in memory: start N instances (to the first wait), then complete the first task of each on its kept engine. */
 async function inMemory(n: number) {
-  const tenants = new TenantRegistry(path.join(ROOT, 'processes'));
-  tenants.loadAll();
-  const deadlines = new CountyDeadlines(tenants, loadBundledCalendarData());
-  const services = new ServiceRegistry([notifyService(new TemplateStore(path.join(ROOT, 'templates'))), setStatusService(), drawSampleService(tenants), deductionTargetsService(tenants)]);
-  const xml = fs.readFileSync(path.join(ROOT, 'processes', 'liudong', 'systemPushed.bpmn'), 'utf8');
-  const c = await compileDefinition(xml, { countyId: 'liudong', services, deadlines, hasForm: (k) => fs.existsSync(path.join(ROOT, 'processes', 'liudong', 'forms', `${k}.json`)) });
-  const row = { id: 'def-ld', county_id: 'liudong', process_key: c.processKey, version: 1, name: c.name, file_name: null, checksum: c.checksum, elements: c.elements, deployed_by: 'bench', deployed_at: new Date() };
-  const definition: LoadedDefinition = { row, context: deserialize(JSON.parse(c.serializedContext), hostTypeResolver) };
-  // A generous wall-time budget: on a loaded machine an in-memory start can take seconds.
-  const deps = { services, deadlines, budget: { ...DEFAULT_BUDGET, maxMs: 120_000 } };
+  const { definition, deps } = await inMemoryDiagram('liudong', 'systemPushed.bpmn');
   const now = new Date();
   const base = (i: number): StepInput => ({ instanceId: `m-${i}`, countyId: 'liudong', businessKey: `m-${i}`, revision: 0, state: null, definition, actor: 'bench', now, openTasks: [], timerRows: [] });
   const started: Array<{ slot: EngineSlot; input: StepInput; task: { id: string; execution_id: string; element_id: string } }> = [];

@@ -3,7 +3,9 @@
  * waits in 整改 (unitRectify) with its two boundary timers: the reminder (期限前提醒) and the escalation
  * (超期督办), each a notify task. Prints, from one run on one database:
  *
- *   - the full path (TIMER_FAST_PATH=false: lock, rebuild the engine from its state, fire, store): the baseline;
+ *   - bpmn-engine in memory, the same reminders fired by drive() without SQL (rebuild from the stored state,
+ *     fire, notify): the baseline of the engine;
+ *   - the full path (TIMER_FAST_PATH=false: lock, rebuild the engine from its state, fire, store): the durable baseline;
  *   - the batch path (src/engine/timer-batch.ts), one scheduler and two side by side;
  *   - CPU per firing, of this process and of PostgreSQL, beside each rate (wall time on a shared machine lies);
  *   - exactly once: rows marked, messages queued, journal steps, no instance reminded twice;
@@ -28,7 +30,9 @@ import { loadConfig } from '../src/config';
 import { Core, createCore } from '../src/core';
 import type { TaskRow } from '../src/db/tables';
 import { TimerJob } from '../src/engine/timers';
-import { BENCH_PII_KEY, ROOT, fireTimers, intEnv, scratchDatabase, startServer } from './common';
+import { StepInput, drive } from '../src/engine/drive';
+import { BENCH_PII_KEY, ROOT, fireTimers, intEnv, processCpuMs, scratchDatabase, startServer } from './common';
+import { inMemoryDiagram } from './in-memory';
 
 const N = intEnv('BENCH_TIMERS', 1_000_000);
 const SEED = Math.min(intEnv('BENCH_SEED', 300), Math.ceil(N / 2));
@@ -52,6 +56,49 @@ async function copyRows(trx: Knex.Transaction, table: string, replace: Record<st
   const select = cols.map((c) => replace[c] ?? `x.${c}`).join(', ');
   const key = table === 'process_instances' ? 'id' : 'instance_id';
   await trx.raw(`insert into ${table} (${cols.join(', ')}) select ${select} from bench_copies c join ${table} x on x.${key} = c.src_id where ${where}`);
+}
+
+/**
+ * The baseline of bpmn-engine: the reminders of `n` due cases fired in memory, the same firing the full
+ * path makes (drive(): the engine rebuilt from the stored state, the timer fired, its notify task run),
+ * without SQL. The rows are read first and not changed.
+ */
+async function inMemoryFirings(knex: Knex, now: Date, n: number): Promise<{ fired: number; secs: number; rate: number; cpuMs: number }> {
+  const { definition, deps } = await inMemoryDiagram('liudong', 'systemPushed.bpmn');
+  const due = await knex('timers as m')
+    .join('process_instances as i', 'i.id', 'm.instance_id')
+    .where({ 'm.element_id': 'unitRectifyReminder' })
+    .whereNull('m.fired_at')
+    .where('m.due_at', '<=', now)
+    .orderBy('m.due_at')
+    .limit(n)
+    .select('i.id', 'i.county_id', 'i.business_key', 'i.revision', 'i.state', 'm.id as timer_id');
+  const ids = due.map((r) => r.id as string);
+  const byInstance = <T extends { instance_id: string }>(rows: T[]) => rows.reduce((m, r) => m.set(r.instance_id, [...(m.get(r.instance_id) ?? []), r]), new Map<string, T[]>());
+  const tasks = byInstance(await knex('tasks').whereIn('instance_id', ids).where({ status: 'open' }).select('id', 'execution_id', 'element_id', 'instance_id'));
+  const timers = byInstance(await knex('timers').whereIn('instance_id', ids).orderBy('id').select('id', 'execution_id', 'due_at', 'element_id', 'fired_at', 'instance_id'));
+  const cpu0 = processCpuMs(process.pid);
+  const t0 = performance.now();
+  let fired = 0;
+  for (const r of due) {
+    const input: StepInput = {
+      instanceId: r.id,
+      countyId: r.county_id,
+      businessKey: r.business_key,
+      revision: r.revision,
+      state: typeof r.state === 'string' ? JSON.parse(r.state) : r.state,
+      definition,
+      actor: 'bench',
+      now,
+      openTasks: tasks.get(r.id) ?? [],
+      timerRows: timers.get(r.id) ?? [],
+    };
+    const { result } = await drive(input, { kind: 'fire', timerId: r.timer_id }, deps);
+    if (result.fired) fired++;
+  }
+  const secs = (performance.now() - t0) / 1000;
+  if (fired !== due.length) throw new Error(`in memory: ${due.length - fired} of ${due.length} reminders did not fire`);
+  return { fired, secs, rate: fired / secs, cpuMs: (processCpuMs(process.pid) - cpu0) / Math.max(1, fired) };
 }
 
 async function main() {
@@ -118,6 +165,7 @@ async function main() {
     const due = await count(knex('timers').whereNull('fired_at').where('due_at', '<=', core.clock.now()));
     console.log(`  due now: ${num(due)} reminders\n`);
 
+    const mem = await inMemoryFirings(knex, core.clock.now(), Math.min(FULL, due));
     const full = new TimerJob(knex, core.clock, { fire: (id) => core!.runner.fire(id) }, { nodeId: 'bench-full', batchSize: 50, leaseMs: 30_000 }, quiet);
     const a = await fireTimers([full], FULL);
     const b = await fireTimers([core.timers], Math.min(FIRE, due - a.fired));
@@ -125,10 +173,11 @@ async function main() {
     const c = await fireTimers(two, Math.min(FIRE, due - a.fired - b.fired));
     const line = (what: string, r: Awaited<ReturnType<typeof fireTimers>>) =>
       `  ${what.padEnd(44)} ${num(r.fired).padStart(8)} fired in ${num(r.secs, 1).padStart(6)} s = ${num(r.rate).padStart(6)}/s   CPU per firing: server ${num(r.cpuMs, 2)} ms, PostgreSQL ${num(r.pgMs, 2)} ms`;
-    console.log(line('full path, 1 scheduler (baseline)', a));
+    console.log(`  ${'bpmn-engine in memory (baseline): rebuild, fire'.padEnd(44)} ${num(mem.fired).padStart(8)} fired in ${num(mem.secs, 1).padStart(6)} s = ${num(mem.rate).padStart(6)}/s   CPU per firing: ${num(mem.cpuMs, 2)} ms (in process, no SQL)`);
+    console.log(line('full path, 1 scheduler (durable baseline)', a));
     console.log(line(`batches of ${config.timerBatchSize}, 1 scheduler`, b));
     console.log(line(`batches of ${config.timerBatchSize}, 2 schedulers`, c));
-    console.log(`  → batch / full: ${num(b.rate / a.rate, 1)}× the rate, ${num(a.cpuMs / b.cpuMs, 1)}× less server CPU per firing\n`);
+    console.log(`  → batch / full: ${num(b.rate / a.rate, 1)}× the rate, ${num(a.cpuMs / b.cpuMs, 1)}× less server CPU per firing; full / in memory: ${num((100 * a.rate) / mem.rate)} % of the rate; batch / in memory: ${num(b.rate / mem.rate, 1)}× the rate\n`);
 
     // 3. Exactly once.
     const batchFired = b.fired + c.fired;
