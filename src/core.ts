@@ -111,7 +111,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
     const runner = new Runner(knex, definitions, services, clock, deadlines, {
       cacheSize: config.engineCacheSize,
       cacheMaxBytes: config.engineCacheMb * 1024 * 1024,
-      beforeStep: (trx) => calendars.refreshIn(trx),
+      stepGuard: calendars.stepGuard,
       budget: { maxActivities: config.stepMaxActivities, maxMs: config.stepMaxMs },
       observer: metrics,
       afterCommit: (result) => {

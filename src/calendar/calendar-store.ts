@@ -31,14 +31,19 @@ export async function effectiveYears(db: Db): Promise<CalendarYearData[]> {
   return rows.map(toData);
 }
 
-/** The calendar revision; `lock` takes it FOR SHARE (a step) or FOR UPDATE (a load, which serialises loads). */
-export async function readRevision(db: Db, lock?: 'share' | 'update'): Promise<number> {
+/** The calendar revision; `lock` takes it FOR UPDATE (a load, which serialises loads; a step reads it with REVISION_FOR_SHARE_SQL). */
+export async function readRevision(db: Db, lock?: 'update'): Promise<number> {
   const q = db('calendar_revision').where({ id: 1 });
-  if (lock === 'share') q.forShare();
   if (lock === 'update') q.forUpdate();
   const row = await q.first('revision');
   return Number(row?.revision ?? 0);
 }
+
+/**
+ * The revision as a scalar sub-select taken FOR SHARE, for a runner step to read in its own lock statement
+ * (RunnerOptions.stepGuard): a load, which takes the row FOR UPDATE, waits for it, and it for a load.
+ */
+export const REVISION_FOR_SHARE_SQL = 'select c.revision from calendar_revision c where c.id = 1 for share';
 
 export async function writeRevision(trx: Knex.Transaction, revision: number): Promise<void> {
   await trx('calendar_revision').where({ id: 1 }).update({ revision, updated_at: new Date() });

@@ -10,9 +10,9 @@
  *
  * Several server processes: every load increments the calendar revision in the load's transaction
  * (under FOR UPDATE, which also serialises loads). Each process remembers the revision its calendars
- * were built from and compares it with the stored one: inside every runner step (FOR SHARE, so a load
- * and a step computing deadlines never overlap), before answering the calendar endpoints and /health,
- * and as a scheduler job; when it differs the process reloads the years in force and hands them to
+ * were built from and compares it with the stored one: inside every runner step (read FOR SHARE by the
+ * step's own lock statement, so a load and a step computing deadlines never overlap), before answering
+ * the calendar endpoints and /health, and as a scheduler job; when it differs the process reloads the years in force and hands them to
  * CountyDeadlines.setYears().
  */
 import type { Knex } from 'knex';
@@ -29,6 +29,7 @@ import {
   hasContent,
   insertVersion,
   lastVersionOf,
+  REVISION_FOR_SHARE_SQL,
   readRevision,
   setRecomputedCount,
   storedVersions,
@@ -115,15 +116,20 @@ export class CalendarService {
   }
 
   /**
-   * refresh() inside a step's transaction (PGlite has one connection: never leave the transaction). The
-   * revision is read FOR SHARE: a calendar load (which takes the row FOR UPDATE) and a step computing
-   * deadlines never overlap, and a step never computes with a calendar older than the one committed.
+   * The guard of every runner step (RunnerOptions.stepGuard): the step's lock statement reads the revision
+   * FOR SHARE (a calendar load, which takes the row FOR UPDATE, and a step computing deadlines never
+   * overlap); when it differs from ours the years in force are read again inside the step's transaction
+   * (PGlite has one connection: never leave the transaction), so a step never computes with a calendar
+   * older than the one committed.
    */
-  async refreshIn(trx: Knex.Transaction): Promise<void> {
-    const revision = await readRevision(trx, 'share');
-    if (revision === this.revision) return;
-    this.apply(await effectiveYears(trx), revision);
-  }
+  readonly stepGuard = {
+    sql: REVISION_FOR_SHARE_SQL,
+    check: async (trx: Knex.Transaction, value: unknown): Promise<void> => {
+      const revision = Number(value ?? 0);
+      if (revision === this.revision) return;
+      this.apply(await effectiveYears(trx), revision);
+    },
+  };
 
   /** A scheduler job: catch up with a year another process loaded, and log missing years once a day. */
   async run(): Promise<void> {

@@ -100,7 +100,9 @@ export async function lockAndRead(
   trx: Knex.Transaction,
   id: string,
   cachedRevision: number | undefined,
-): Promise<{ row: InstanceRow; stateSkipped: boolean; consistent: boolean; openTasks: unknown[]; timerRows: unknown[]; openExternalTasks: unknown[] } | undefined> {
+  /** A scalar sub-select read in the same statement (the runner's step guard); its value is `guard`. */
+  guardSql?: string,
+): Promise<{ row: InstanceRow; stateSkipped: boolean; consistent: boolean; openTasks: unknown[]; timerRows: unknown[]; openExternalTasks: unknown[]; guard: unknown } | undefined> {
   const res = await trx.raw(
     `select i.id, i.county_id, i.definition_id, i.process_key, i.business_key, i.status, i.revision, i.variables, i.incident, i.started_by, i.started_at,
             i.updated_at, i.ended_at, i.incident_at, i.incident_action,
@@ -109,7 +111,8 @@ export async function lockAndRead(
             (select s.revision from process_instances s where s.id = i.id) as seen_revision,
             (select coalesce(json_agg(row_to_json(t) order by t.id), '[]'::json) from tasks t where t.instance_id = i.id and t.status = 'open') as open_tasks,
             (select coalesce(json_agg(json_build_object('id', m.id, 'execution_id', m.execution_id, 'due_at', m.due_at, 'element_id', m.element_id, 'fired_at', m.fired_at) order by m.id), '[]'::json) from timers m where m.instance_id = i.id) as timer_rows,
-            (select coalesce(json_agg(row_to_json(e) order by e.id), '[]'::json) from external_tasks e where e.instance_id = i.id and e.status = 'open') as open_external
+            (select coalesce(json_agg(row_to_json(e) order by e.id), '[]'::json) from external_tasks e where e.instance_id = i.id and e.status = 'open') as open_external,
+            ${guardSql ? `(${guardSql})` : 'null'} as guard
        from process_instances i where i.id = ? for update of i`,
     [cachedRevision ?? -1, cachedRevision ?? -1, id],
   );
@@ -117,7 +120,7 @@ export async function lockAndRead(
   // the order the database happens to return them in.
   const r = (res.rows ?? res)[0];
   if (!r) return undefined;
-  const { state_skipped, seen_revision, open_tasks, timer_rows, open_external, ...row } = r;
+  const { state_skipped, seen_revision, open_tasks, timer_rows, open_external, guard, ...row } = r;
   const parse = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
   return {
     row: row as InstanceRow,
@@ -126,6 +129,7 @@ export async function lockAndRead(
     openTasks: parse(open_tasks) as unknown[],
     timerRows: parse(timer_rows) as unknown[],
     openExternalTasks: parse(open_external) as unknown[],
+    guard,
   };
 }
 

@@ -45,16 +45,25 @@ export interface StartInput {
   actor: string;
 }
 
+/** See RunnerOptions.stepGuard. */
+export interface StepGuard {
+  sql: string;
+  check(trx: Knex.Transaction, value: unknown): Promise<void>;
+}
+
 export interface RunnerOptions {
   /** Engines kept between steps (0: rebuild every step from the database). */
   cacheSize: number;
   /** And their approximate heap, in bytes (see HEAP_BYTES_PER_STATE_BYTE); unbounded when absent. */
   cacheMaxBytes?: number;
   /**
-   * Runs first in every step's transaction, after the instance lock: the calendar revision check, so a
-   * step never computes deadlines with a calendar older than the one committed.
+   * A guard of every step, read without a statement of its own: `sql` is a scalar sub-select that the
+   * step's lock statement runs (it may lock what it reads); `check` gets its value in the step's
+   * transaction before anything is driven. A start, which has no lock statement, selects it alone.
+   * The calendar is one (src/core.ts): its revision read FOR SHARE, so a step never computes deadlines
+   * with a calendar older than the one committed, and a calendar load waits for the steps computing.
    */
-  beforeStep?: (trx: Knex.Transaction) => Promise<void>;
+  stepGuard?: StepGuard;
   /** What one step may spend (activities entered, wall time) before it is aborted as an incident. */
   budget?: StepBudget;
   /** Told after every committed step (new external tasks wake the workers' long polls). */
@@ -221,7 +230,7 @@ export class Runner {
     if (typeof variables !== 'object' || Array.isArray(variables)) throw new ValidationError('variables must be an object', { field: 'variables', reason: 'must be a JSON object' });
     const inTransaction = <T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> => (outer ? fn(outer) : this.knex.transaction(fn));
     const { row, slot, result } = await inTransaction(async (trx) => {
-      await this.opts.beforeStep?.(trx);
+      await this.guardAlone(trx);
       const definition = await this.definitions.current(input.countyId, input.processKey, trx);
       if (input.businessKey) {
         const existing = await findByBusinessKey(trx, input.countyId, input.processKey, input.businessKey);
@@ -375,7 +384,7 @@ export class Runner {
     const out = await this.knex.transaction(async (trx) => {
       const locked = await lockInstance(trx, instanceId);
       if (!locked || locked.status !== 'running' || !locked.incident_at || locked.state !== null) throw new ConflictError(`Process instance ${instanceId} is not stopped at its start`, { field: 'instance', reason: 'is not stopped at its start' }, 'conflict');
-      await this.opts.beforeStep?.(trx);
+      await this.guardAlone(trx);
       const definition = await this.definitions.current(locked.county_id, locked.process_key, trx);
       const variables = { ...locked.variables, ...corrections };
       const now = this.clock.now();
@@ -484,12 +493,12 @@ export class Runner {
         // One statement: the lock, the open tasks, timers and external tasks, and the state unless the
         // kept engine is current (see lockAndRead; a wait for the lock behind another step reads again).
         const peeked = this.cache.peekRevision(instanceId);
-        const read = await lockAndRead(trx, instanceId, action.kind === 'migrate' ? undefined : peeked);
+        const read = await lockAndRead(trx, instanceId, action.kind === 'migrate' ? undefined : peeked, this.opts.stepGuard?.sql);
         if (!read) throw new NotFoundError(`No process instance ${instanceId}`);
         const row = read.row;
         where.county_id = row.county_id;
         where.process_key = row.process_key;
-        await this.opts.beforeStep?.(trx);
+        await this.opts.stepGuard?.check(trx, read.guard);
         const definition = await this.definitions.get(toDefinitionId ?? row.definition_id, trx);
         const now = this.clock.now();
         const [openTasks, timerRows, openExternalTasks] = read.consistent
@@ -569,6 +578,14 @@ export class Runner {
 
   private inputOf(row: InstanceRow, definition: StepInput['definition'], actor: string, now: Date): Omit<StepInput, 'openTasks' | 'timerRows'> {
     return { instanceId: row.id, countyId: row.county_id, businessKey: row.business_key, revision: row.revision, state: row.state, definition, actor, now };
+  }
+
+  /** The step guard in a statement of its own (a start has no lock statement to carry it). */
+  private async guardAlone(trx: Knex.Transaction): Promise<void> {
+    const g = this.opts.stepGuard;
+    if (!g) return;
+    const res = await trx.raw(`select (${g.sql}) as guard`);
+    await g.check(trx, (res.rows ?? res)[0]?.guard);
   }
 
   private deps() {

@@ -8,6 +8,7 @@
  *   Y  8d: last day Thu 2027-01-07, a working day either way          → 2027-01-07 17:30, only the mark changes
  *   Z  1wd: Thu 12/31 only                                            → 2026-12-31 17:30, never provisional
  */
+import { lockAndRead } from '../../src/engine/instances';
 import { createStore, startApp, TestApp, TestStore, usingPostgres } from '../support/harness';
 import { history, iso, setClock, startInstance, taskOf } from './api-support';
 
@@ -112,8 +113,33 @@ describe('provisional deadlines become final when the year is loaded', () => {
       expect(other.core.calendars.currentRevision).toBe(rev + 1);
       expect(await taskOf(other, after.id)).toMatchObject({ dueProvisional: false, dueAt: new Date('2028-01-04T17:30:00+08:00').toISOString() });
       expect(await taskOf(other, w.id)).toMatchObject({ dueProvisional: false, dueAt: new Date('2028-01-04T17:30:00+08:00').toISOString() });
+
+      // Another load on the first process; the second catches up in a completion too (its lock statement
+      // reads the revision: no statement of its own).
+      const again = await app.api.put('/api/v1/calendars/guangxi/2028', { scope: 'guangxi', year: 2028, holidays: [{ date: '2028-03-29', name: '壮族三月三（test data, moved）' }], workdays: [], source: 'test data', level: 'secondary' });
+      expect(again.status).toBe(200);
+      expect(other.core.calendars.currentRevision).toBe(rev + 1);
+      const task = await taskOf(other, before.id);
+      expect((await other.api.post(`/api/v1/tasks/${task.id}/complete`, { variables: { verdict: 'genuine' } })).status).toBe(200);
+      expect(other.core.calendars.currentRevision).toBe(rev + 2);
     } finally {
       await other.close();
     }
+  });
+
+  (usingPostgres ? test : test.skip)("a step's lock statement holds the calendar revision FOR SHARE until it commits: a load waits for it", async () => {
+    const knex = app.core.db.knex;
+    await setClock(app, '2027-12-29T10:00:00+08:00');
+    const inst = await startInstance(app, 'calshire', 'calReview', 'LOCK-1');
+    const trx = await knex.transaction();
+    try {
+      const read = await lockAndRead(trx, inst.id, undefined, app.core.calendars.stepGuard.sql);
+      expect(Number(read!.guard)).toBe(app.core.calendars.currentRevision);
+      // A load takes the row FOR UPDATE: it cannot while the step holds it.
+      await expect(knex.raw('select revision from calendar_revision where id = 1 for update nowait')).rejects.toThrow(/could not obtain lock/);
+    } finally {
+      await trx.commit();
+    }
+    await knex.transaction((t) => t.raw('select revision from calendar_revision where id = 1 for update nowait'));
   });
 });
