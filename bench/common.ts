@@ -40,9 +40,14 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The built server as a child process on a free port. BENCH_SERVER_NODE_ARGS passes flags to its node,
+ * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" for a CPU profile of the server written when it stops.
+ */
 export async function startServer(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'main.js')], {
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist', 'src', 'main.js')], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', PII_KEY: BENCH_PII_KEY, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -121,7 +121,12 @@ async function main() {
     console.log(`in memory: complete ${mem.firstTask} (kept engine) ${fmt(mem.completesPerSec)}        -        -   ${fmt(mem.completeCpu, 2)} (in process)`);
     console.log(`durable: completion over HTTP                ${fmt(completePerSec)} ${fmt(percentile(done.latencies, 50), 1)} ${fmt(percentile(done.latencies, 99), 1)}   ${fmt((c3.server - c2.server) / N, 2)}           ${fmt((c3.pg - c2.pg) / N, 2)}`);
     console.log(`durable / in memory: starts ${fmt((100 * ratePerSec) / mem.startsPerSec, 1)} %, completions ${fmt((100 * completePerSec) / mem.completesPerSec, 1)} %`);
-    console.log(`server RSS at the end ${rss.toFixed(0)} MB; engines kept ${cache} (≈ ${cacheMb.toFixed(0)} MB by their weight)`);
+    const lookups = (result: string) => Number(new RegExp(`^hcp_engine_cache_lookups_total\\{result="${result}"\\} (\\S+)`, 'm').exec(metrics)?.[1] ?? 0);
+    console.log(`engine cache over the run: ${lookups('hit')} steps found their engine kept, ${lookups('miss')} rebuilt it from the stored state`);
+    const mb = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(metrics)?.[1] ?? 0) / 1048576;
+    console.log(
+      `server RSS at the end ${rss.toFixed(0)} MB (V8 heap used ${mb('hcp_nodejs_heap_size_used_bytes').toFixed(0)} of ${mb('hcp_nodejs_heap_size_total_bytes').toFixed(0)} MB, external ${mb('hcp_nodejs_external_memory_bytes').toFixed(0)} MB); engines kept ${cache} (≈ ${cacheMb.toFixed(0)} MB by their weight)`,
+    );
   } finally {
     await pgAdmin.destroy();
     await server.stop();

@@ -100,7 +100,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
       {
         timers: () => dueTimerStats(knex, clock.now()),
         outbox: () => outboxStats(knex),
-        engineCache: () => ({ size: runnerRef?.cachedEngines ?? 0, approxBytes: runnerRef?.cachedBytes ?? 0 }),
+        engineCache: () => ({ size: runnerRef?.cachedEngines ?? 0, approxBytes: runnerRef?.cachedBytes ?? 0, ...(runnerRef?.cacheLookups ?? { hits: 0, misses: 0 }) }),
       },
       config.metricsToken,
     );

@@ -17,7 +17,7 @@ export interface MetricsProbes {
   /** Notifications waiting for delivery, and parked as dead after their last attempt. */
   outbox(): Promise<{ pending: number; dead: number }>;
   /** Engines kept in memory between steps, and their approximate size. */
-  engineCache(): { size: number; approxBytes: number };
+  engineCache(): { size: number; approxBytes: number; hits: number; misses: number };
 }
 
 /** The step observation of src/engine/runner.ts (structurally: the engine does not import this module). */
@@ -95,6 +95,18 @@ export class Metrics {
       },
     });
     cacheBytes = new Gauge({ name: 'hcp_engine_cache_bytes', help: 'Approximate heap of the engines kept in memory (their stored state times HEAP_BYTES_PER_STATE_BYTE)', registers });
+    new Counter({
+      name: 'hcp_engine_cache_lookups_total',
+      help: 'Steps on existing instances by whether their engine was kept (hit) or rebuilt from the stored state (miss): a low hit share asks for a larger ENGINE_CACHE_MB',
+      labelNames: ['result'],
+      registers,
+      collect() {
+        const c = probes.engineCache();
+        this.reset();
+        this.inc({ result: 'hit' }, c.hits);
+        this.inc({ result: 'miss' }, c.misses);
+      },
+    });
   }
 
   /** The runner's StepObserver. */

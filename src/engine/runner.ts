@@ -143,14 +143,25 @@ class EngineCache {
     return this.slots.get(instanceId)?.slot.revision;
   }
 
-  /** Takes the engine kept for an instance out of the cache (a step owns it until it commits). */
-  take(instanceId: string): EngineSlot | undefined {
+  /**
+   * Takes the engine kept for an instance out of the cache (a step owns it until it commits): answered
+   * when it is at the instance's revision; a stale one is let go. Counted as a hit or a miss.
+   */
+  takeCurrent(instanceId: string, revision: number): EngineSlot | undefined {
     const kept = this.slots.get(instanceId);
-    if (!kept) return undefined;
-    this.slots.delete(instanceId);
-    this.total -= kept.bytes;
-    return kept.slot;
+    if (kept) {
+      this.slots.delete(instanceId);
+      this.total -= kept.bytes;
+    }
+    const current = kept && kept.slot.revision === revision ? kept.slot : undefined;
+    if (current) this.hits++;
+    else this.misses++;
+    return current;
   }
+
+  /** Steps that found their engine kept and current, and steps that built it from the stored state. */
+  hits = 0;
+  misses = 0;
 
   /**
    * After a commit: keeps a running instance's engine for its next step, at the committed revision.
@@ -458,6 +469,11 @@ export class Runner {
     return this.cache.bytes;
   }
 
+  /** Steps on existing instances so far that found their engine kept (hits) or rebuilt it from the stored state (misses). */
+  get cacheLookups(): { hits: number; misses: number } {
+    return { hits: this.cache.hits, misses: this.cache.misses };
+  }
+
   /** Drops every kept engine (shutdown). */
   stopAll(): void {
     this.cache.clear();
@@ -516,8 +532,7 @@ export class Runner {
           }
           action = { ...action, fromDefinitionId: from.row.id, fromVersion: from.row.version };
         }
-        const kept = this.cache.take(row.id);
-        const current = kept && kept.revision === row.revision ? kept : undefined;
+        const current = this.cache.takeCurrent(row.id, row.revision);
         // A stale engine is let go (see EngineCache.keep). The state was skipped only for a current one.
         if (stateSkipped && !current) row.state = (await readState(trx, row.id)) as InstanceRow['state'];
         const input: StepInput = { ...this.inputOf(row, definition, actor, now), openTasks, timerRows, openExternalTasks, ...(stateSkipped && current ? { stateOf: () => readState(trx, row.id) } : {}) };

@@ -1,6 +1,7 @@
 /**
  * GET /metrics over real HTTP: the step histogram moves after a completion; ratings, timers, outbox and
- * engine cache are there; who may scrape (an installation administrator, or METRICS_TOKEN and nothing else).
+ * engine cache (its size, weight, hits and misses) are there; who may scrape (an installation
+ * administrator, or METRICS_TOKEN and nothing else).
  */
 import { TestApp, useApp } from '../support/harness';
 import { rating, serviceCase } from '../support/intake';
@@ -45,6 +46,26 @@ describe('GET /metrics', () => {
     }
     // The completed instance ended: its engine is not kept; the notification waits in the outbox.
     expect(sample(text1, 'hcp_outbox_pending')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('counts steps that found their engine kept (hit) and those that rebuilt it (miss)', async () => {
+    const root = app.api;
+    const complete = async (key: string, dropEngines: boolean) => {
+      const inst = (await root.post('/api/v1/counties/testshire/process-instances', { processKey: 'hostBasic', businessKey: key })).body;
+      if (dropEngines) app.core.runner.stopAll();
+      const task = (await root.get(`/api/v1/tasks?instanceId=${inst.id}`)).body.items[0];
+      expect((await root.post(`/api/v1/tasks/${task.id}/complete`, { variables: { verdict: 'genuine' } })).status).toBe(200);
+    };
+    const lookups = async () => {
+      const text = (await root.get('/metrics')).body as string;
+      return { hit: sample(text, 'hcp_engine_cache_lookups_total', { result: 'hit' }), miss: sample(text, 'hcp_engine_cache_lookups_total', { result: 'miss' }) };
+    };
+    const l0 = await lookups();
+    await complete('MET-HIT', false);
+    const l1 = await lookups();
+    expect(l1).toEqual({ hit: l0.hit + 1, miss: l0.miss });
+    await complete('MET-MISS', true);
+    expect(await lookups()).toEqual({ hit: l1.hit, miss: l1.miss + 1 });
   });
 
   it('counts a failed step by its reason', async () => {
