@@ -151,7 +151,7 @@ export async function createCore(config: AppConfig, logger: Logger, options: Cor
       (config.notificationTransport === 'webhook' ? new WebhookTransport(config.webhookUrl!, config.webhookSecret) : new LogTransport((line) => logger.log(line)));
     const dispatch = new OutboxDispatch(knex, transport, evaluatorContacts(knex, pii, () => clock.now()), { nodeId: config.nodeId, leaseMs: config.leaseMs, maxAttempts: config.outboxMaxAttempts }, logger);
     const anchors = new AnchorJob(knex, clock, tenants);
-    const audit = new AuditService(knex, { definitions, services, deadlines }, tenants, clock, anchors);
+    const audit = new AuditService(knex, { definitions, services, deadlines }, tenants, clock, anchors, progress);
     const firing = { fire: (id: string) => runner.fire(id), ...(config.timerFastPath ? { fireBatch: (claimed: ClaimedTimer[]) => runner.fireBatch(claimed) } : {}) };
     const timers = new TimerJob(knex, clock, firing, { nodeId: config.nodeId, batchSize: config.timerBatchSize, leaseMs: config.leaseMs }, logger);
     const scheduler = new Scheduler(

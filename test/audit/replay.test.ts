@@ -66,6 +66,8 @@ describe('replay by re-execution', () => {
     expect(r.body).toEqual({ instanceId: id, status: 'consistent', steps: 2 });
     const county = await root.get('/api/v1/audit/replay-check?county=testshire');
     expect(county.body).toMatchObject({ status: 'consistent', progress: { done: 1, total: 1 }, divergent: [] });
+    // A long job: the page's progress is in /health too.
+    expect((await root.get('/health')).body.jobs.ended[0]).toMatchObject({ job: 'replay check testshire', done: 1, total: 1 });
   });
 
   test('dossier: the case file with hashes, verification, replayed steps; the read is journaled', async () => {
