@@ -40,13 +40,21 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The node flags of `npm start` (package.json), so a benchmark measures the server as it is run. */
+function startFlags(): string[] {
+  const start: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start;
+  const words = start.split(/\s+/);
+  return words.slice(1).filter((w) => w.startsWith('--'));
+}
+
 /**
- * The built server as a child process on a free port. BENCH_SERVER_NODE_ARGS passes flags to its node,
- * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" for a CPU profile of the server written when it stops.
+ * The built server as a child process on a free port, with the node flags of `npm start`.
+ * BENCH_SERVER_NODE_ARGS adds flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" for a CPU profile of
+ * the server written when it stops (a later flag wins over the same one of `npm start`).
  */
 export async function startServer(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
   const port = await freePort();
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = [...startFlags(), ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist', 'src', 'main.js')], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', PII_KEY: BENCH_PII_KEY, ...env },

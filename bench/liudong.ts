@@ -77,8 +77,9 @@ async function inMemory(n: number) {
   };
 }
 
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+/** Resident memory of a process now (VmRSS) or its peak so far (VmHWM), in MB. */
+function rssMb(pid: number, which: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
+  const m = new RegExp(`${which}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : 0;
 }
 
@@ -132,6 +133,7 @@ async function main() {
     const done = await load(N, C, async (i) => void (await call('POST', `/api/v1/tasks/${tasks[i]}/complete`, { variables: VERIFY })));
     const c3 = await cpu();
     const rss = rssMb(pid);
+    const peak = rssMb(pid, 'VmHWM');
     const metrics = await (await fetch(`${server.url}/metrics`, { headers })).text();
     const cache = /^hcp_engine_cache_size (\S+)/m.exec(metrics)?.[1];
     const cacheMb = Number(/^hcp_engine_cache_bytes (\S+)/m.exec(metrics)?.[1] ?? 0) / 1048576;
@@ -152,7 +154,7 @@ async function main() {
     console.log(`engine cache over the run: ${lookups('hit')} steps found their engine kept, ${lookups('miss')} rebuilt it from the stored state`);
     const mb = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(metrics)?.[1] ?? 0) / 1048576;
     console.log(
-      `server RSS at the end ${rss.toFixed(0)} MB (V8 heap used ${mb('hcp_nodejs_heap_size_used_bytes').toFixed(0)} of ${mb('hcp_nodejs_heap_size_total_bytes').toFixed(0)} MB, external ${mb('hcp_nodejs_external_memory_bytes').toFixed(0)} MB); engines kept ${cache} (≈ ${cacheMb.toFixed(0)} MB by their weight)`,
+      `server RSS at the end ${rss.toFixed(0)} MB, peak ${peak.toFixed(0)} MB (V8 heap used ${mb('hcp_nodejs_heap_size_used_bytes').toFixed(0)} of ${mb('hcp_nodejs_heap_size_total_bytes').toFixed(0)} MB, external ${mb('hcp_nodejs_external_memory_bytes').toFixed(0)} MB); engines kept ${cache} (≈ ${cacheMb.toFixed(0)} MB by their weight)`,
     );
   } finally {
     await pgAdmin.destroy();

@@ -147,7 +147,9 @@ export async function recomputePendingDeadlines(
       trx('timers as t').join('process_instances as i', 'i.id', 't.instance_id').whereIn('t.county_id', countyIds).whereNotNull('t.expression').where('t.due_at', '>', bound).where('i.status', 'running').count({ n: '*' }),
       trx('tasks as t').whereIn('t.county_id', countyIds).where('t.status', 'open').whereNotNull('t.due_expression').where('t.due_at', '>', bound).count({ n: '*' }),
     ]);
-    progress = opts.progress.begin(`calendar recompute ${opts.label}`, Number(timers[0].n) + Number(tasks[0].n));
+    const total = Number(timers[0].n) + Number(tasks[0].n);
+    // Nothing pending (a first start loading the bundled years): no job to report.
+    if (total > 0) progress = opts.progress.begin(`calendar recompute ${opts.label}`, total);
   }
 
   try {

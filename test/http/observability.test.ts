@@ -48,7 +48,9 @@ describe('request id, health, progress', () => {
   });
 
   test('a calendar recompute reports its progress (done/total) in /health and in log lines', async () => {
-    await app.api.put('/api/v1/admin/clock', { now: '2026-11-20T10:00:00+08:00' });
+    // A task whose deadline runs into 2027 (two working days from 30 December): the recompute has work.
+    await app.api.put('/api/v1/admin/clock', { now: '2026-12-30T10:00:00+08:00' });
+    expect((await app.api.post('/api/v1/counties/testshire/process-instances', { processKey: 'hostBasic', businessKey: 'OBS-2027' })).status).toBe(201);
     const put = await app.api.put('/api/v1/calendars/national/2027', {
       holidays: [{ date: '2027-01-01', name: '元旦' }],
       workdays: [],
@@ -59,6 +61,7 @@ describe('request id, health, progress', () => {
     const jobs = (await app.api.get('/health')).body.jobs;
     expect(jobs.ended[0]).toMatchObject({ job: expect.stringMatching(/^calendar recompute national\/2027/), done: expect.any(Number), total: expect.any(Number) });
     expect(jobs.ended[0].done).toBe(jobs.ended[0].total);
+    expect(jobs.ended[0].total).toBeGreaterThan(0);
 
     const lines: Array<{ msg: string; done: number; total: number }> = [];
     let t = 0;
