@@ -26,7 +26,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import knexFactory from 'knex';
-import { ROOT, fmt, freePort, load, percentile, scratchDatabase, startServer } from './common';
+import { ROOT, fmt, freePort, load, percentile, postgresCpuMs, processCpuMs, scratchDatabase, startServer } from './common';
 
 const SINGLE = Number(process.env.BENCH_SINGLE ?? 20000);
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 200);
@@ -129,8 +129,15 @@ async function main() {
     await load(Math.min(1000, SINGLE), C, async (i) => void (await post(`/api/v1/counties/${COUNTY}/evaluations`, ratingOf(`BN-${i}`, i), 201)));
     const warm = Math.min(1000, SINGLE);
 
+    // CPU of every party in ms: where the two cores go (the server, PostgreSQL, this load generator, the bare server).
+    const cpu = () => ({ server: processCpuMs(server.child.pid!), pg: postgresCpuMs(), gen: processCpuMs(process.pid), bare: processCpuMs(bare.child.pid!) });
+    const perOp = (a: ReturnType<typeof cpu>, b: ReturnType<typeof cpu>, n: number) =>
+      `server ${((b.server - a.server) / n).toFixed(3)}, PostgreSQL ${((b.pg - a.pg) / n).toFixed(3)}, load generator ${((b.gen - a.gen) / n).toFixed(3)}, bare server ${((b.bare - a.bare) / n).toFixed(3)}`;
+    const k0 = cpu();
     const bareSingle = await load(SINGLE, C, async (i) => void (await request(`${bare.url}/ratings`, 'POST', JSON.stringify(ratingOf(`BN-${i}`, i)))));
+    const k1 = cpu();
     const single = await load(SINGLE - warm, C, async (i) => void (await post(`/api/v1/counties/${COUNTY}/evaluations`, ratingOf(`BN-${warm + i}`, warm + i), 201)));
+    const k2 = cpu();
     const batchBodies = Array.from({ length: BATCHES }, (_, b) => JSON.stringify(Array.from({ length: BATCH_SIZE }, (_, j) => ratingOf(`BN-${SINGLE + b * BATCH_SIZE + j}`, b * BATCH_SIZE + j))));
     const bareBatched = await load(BATCHES, C, async (b) => void (await request(`${bare.url}/ratings`, 'POST', batchBodies[b])));
     let refused = 0;
@@ -161,6 +168,8 @@ async function main() {
     row(`  the same with ${FEW} clients`, few.ms, FEW_BATCHES * BATCH_SIZE, few.latencies);
     console.log(`(batched rows: rate counts ratings; latency is per request of ${BATCH_SIZE})`);
     console.log(`single / bare ceiling: ${fmt((100 * (SINGLE - warm) / single.ms) / (SINGLE / bareSingle.ms), 1)} %`);
+    console.log(`CPU ms per rating, one per request: bare run: ${perOp(k0, k1, SINGLE)}`);
+    console.log(`                                  intake run: ${perOp(k1, k2, SINGLE - warm)}`);
     console.log('goal: ≥ 5,000 ratings/s with p99 ≤ 50 ms');
   } finally {
     await probe.destroy();
