@@ -34,3 +34,16 @@ export async function inMemoryDiagram(county: string, file: string): Promise<{ d
   // A generous wall-time budget: on a loaded machine an in-memory start can take seconds.
   return { definition, deps: { services, deadlines, budget: { ...DEFAULT_BUDGET, maxMs: 120_000 } } };
 }
+
+/** Runs `fn` over the items one after another: the rate, and this process's CPU per item in ms. */
+export async function eachTimed<T>(items: T[], fn: (item: T) => Promise<unknown>): Promise<{ perSec: number; cpuMs: number; secs: number }> {
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const c0 = cpu();
+  const t0 = performance.now();
+  for (const item of items) await fn(item);
+  const secs = (performance.now() - t0) / 1000;
+  return { perSec: items.length / secs, cpuMs: (cpu() - c0) / Math.max(1, items.length), secs };
+}

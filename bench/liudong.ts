@@ -17,17 +17,12 @@ import * as os from 'node:os';
 import knexFactory from 'knex';
 import { EngineSlot, StepInput, drive } from '../src/engine/drive';
 import { fmt, load, percentile, processCpuMs, scratchDatabase, startServer } from './common';
-import { inMemoryDiagram } from './in-memory';
+import { eachTimed, inMemoryDiagram } from './in-memory';
 
 const N = Number(process.env.BENCH_CASES ?? 300);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const TOKEN = 'bench-admin-token-liudong';
 const VERIFY = { genuine: true, reason: '窗口人员未一次性告知所需材料', realDemand: '希望当天办结', evidence: '大厅视频 09:10–09:40' };
-
-function cpuNow(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
 
 /** The same diagram in memory: start N instances (to the first wait), then complete the first task of each, half on kept engines, half rebuilt. */
 async function inMemory(n: number) {
@@ -35,46 +30,26 @@ async function inMemory(n: number) {
   const now = new Date();
   const base = (i: number): StepInput => ({ instanceId: `m-${i}`, countyId: 'liudong', businessKey: `m-${i}`, revision: 0, state: null, definition, actor: 'bench', now, openTasks: [], timerRows: [] });
   const started: Array<{ slot: EngineSlot; input: StepInput; task: { id: string; execution_id: string; element_id: string } }> = [];
-  const s0 = performance.now();
-  const c0 = cpuNow();
-  for (let i = 0; i < n; i++) {
-    const { result, slot } = await drive(base(i), { kind: 'start', variables: { caseId: `m-${i}`, receivedAt: now.toISOString(), kind: 'system-pushed', unitId: 'ld-scjg', unitName: '市场监督管理局', serviceName: '企业设立登记', serviceCode: '450200-QY-001', staffName: '王小明', level: 2, levelName: '不满意', options: ['attitude-3'], comment: null, channel: '4' } }, deps);
-    const t = result.tasks.insert[0];
-    started.push({ slot, input: { ...base(i), revision: 1, state: result.state, openTasks: [{ id: t.id, execution_id: t.execution_id, element_id: t.element_id }], timerRows: result.timers.insert.map((x) => ({ id: x.id, execution_id: x.execution_id, due_at: x.due_at, element_id: x.element_id })) }, task: { id: t.id, execution_id: t.execution_id, element_id: t.element_id } });
-  }
-  const startMs = performance.now() - s0;
-  const startCpu = cpuNow() - c0;
+  const starts = await eachTimed(
+    Array.from({ length: n }, (_, i) => i),
+    async (i) => {
+      const { result, slot } = await drive(base(i), { kind: 'start', variables: { caseId: `m-${i}`, receivedAt: now.toISOString(), kind: 'system-pushed', unitId: 'ld-scjg', unitName: '市场监督管理局', serviceName: '企业设立登记', serviceCode: '450200-QY-001', staffName: '王小明', level: 2, levelName: '不满意', options: ['attitude-3'], comment: null, channel: '4' } }, deps);
+      const t = result.tasks.insert[0];
+      started.push({ slot, input: { ...base(i), revision: 1, state: result.state, openTasks: [{ id: t.id, execution_id: t.execution_id, element_id: t.element_id }], timerRows: result.timers.insert.map((x) => ({ id: x.id, execution_id: x.execution_id, due_at: x.due_at, element_id: x.element_id })) }, task: { id: t.id, execution_id: t.execution_id, element_id: t.element_id } });
+    },
+  );
   // Half the completions on the kept engines, half on engines rebuilt from the stored state (the durable
   // path's cache miss: what most completions of the benchmark are, see its cache line).
-  const completeAll = async (part: typeof started, kept: boolean) => {
-    const s1 = performance.now();
-    const c1 = cpuNow();
-    for (const s of part) {
-      await drive(s.input, { kind: 'complete', taskId: s.task.id, executionId: s.task.execution_id, elementId: s.task.element_id, input: VERIFY, sealedInput: null }, deps, kept ? s.slot : undefined);
-    }
-    return { perSec: part.length / ((performance.now() - s1) / 1000), cpu: (cpuNow() - c1) / part.length };
-  };
+  const completeAll = (part: typeof started, kept: boolean) =>
+    eachTimed(part, (s) => drive(s.input, { kind: 'complete', taskId: s.task.id, executionId: s.task.execution_id, elementId: s.task.element_id, input: VERIFY, sealedInput: null }, deps, kept ? s.slot : undefined));
   const half = Math.ceil(n / 2);
   // The engine rebuilt from the stored state and nothing else (a fire action for no timer): what a start
   // from a per-version snapshot of the first wait would cost at least.
   const copies = started.slice(half).map((s) => ({ ...s.input, state: structuredClone(s.input.state) }));
-  const s2 = performance.now();
-  const c2 = cpuNow();
-  for (const input of copies) await drive(input, { kind: 'fire', timerId: 'none' }, deps);
-  const rebuildOnly = { perSec: copies.length / ((performance.now() - s2) / 1000), cpu: (cpuNow() - c2) / copies.length };
+  const rebuildOnly = await eachTimed(copies, (input) => drive(input, { kind: 'fire', timerId: 'none' }, deps));
   const kept = await completeAll(started.slice(0, half), true);
   const rebuilt = await completeAll(started.slice(half), false);
-  return {
-    startsPerSec: n / (startMs / 1000),
-    startCpu: startCpu / n,
-    completesPerSec: kept.perSec,
-    completeCpu: kept.cpu,
-    rebuiltPerSec: rebuilt.perSec,
-    rebuiltCpu: rebuilt.cpu,
-    rebuildOnlyPerSec: rebuildOnly.perSec,
-    rebuildOnlyCpu: rebuildOnly.cpu,
-    firstTask: started[0]?.task.element_id,
-  };
+  return { starts, kept, rebuilt, rebuildOnly, firstTask: started[0]?.task.element_id };
 }
 
 /** Resident memory of a process now (VmRSS) or its peak so far (VmHWM), in MB. */
@@ -135,24 +110,26 @@ async function main() {
     const rss = rssMb(pid);
     const peak = rssMb(pid, 'VmHWM');
     const metrics = await (await fetch(`${server.url}/metrics`, { headers })).text();
-    const cache = /^hcp_engine_cache_size (\S+)/m.exec(metrics)?.[1];
-    const cacheMb = Number(/^hcp_engine_cache_bytes (\S+)/m.exec(metrics)?.[1] ?? 0) / 1048576;
+    /** One sample of the scrape, e.g. sample('hcp_engine_cache_lookups_total{result="hit"}'). */
+    const sample = (line: string) => Number(metrics.split('\n').find((l) => l.startsWith(`${line} `))?.slice(line.length + 1) ?? 0);
+    const mb = (name: string) => sample(name) / 1048576;
+    const cache = sample('hcp_engine_cache_size');
+    const cacheMb = mb('hcp_engine_cache_bytes');
     const ratePerSec = N / (rated.ms / 1000);
     const completePerSec = N / (done.ms / 1000);
     console.log('');
     console.log('                                              rate/s   p50 ms   p99 ms   server CPU ms/op   PostgreSQL CPU ms/op (its backends)');
-    console.log(`in memory: start to the first task (drive)   ${fmt(mem.startsPerSec)}        -        -   ${fmt(mem.startCpu, 2)} (in process)`);
-    console.log(`in memory: rebuild from state only           ${fmt(mem.rebuildOnlyPerSec)}        -        -   ${fmt(mem.rebuildOnlyCpu, 2)} (in process)`);
+    console.log(`in memory: start to the first task (drive)   ${fmt(mem.starts.perSec)}        -        -   ${fmt(mem.starts.cpuMs, 2)} (in process)`);
+    console.log(`in memory: rebuild from state only           ${fmt(mem.rebuildOnly.perSec)}        -        -   ${fmt(mem.rebuildOnly.cpuMs, 2)} (in process)`);
     console.log(`durable: bad rating → case at its 1st task   ${fmt(ratePerSec)} ${fmt(percentile(rated.latencies, 50), 1)} ${fmt(percentile(rated.latencies, 99), 1)}   ${fmt((c1.server - c0.server) / N, 2)}           ${fmt((c1.pg - c0.pg) / N, 2)}`);
-    console.log(`in memory: complete ${mem.firstTask} (kept engine) ${fmt(mem.completesPerSec)}        -        -   ${fmt(mem.completeCpu, 2)} (in process)`);
-    console.log(`in memory: the same, engine rebuilt from state ${fmt(mem.rebuiltPerSec)}        -        -   ${fmt(mem.rebuiltCpu, 2)} (in process)`);
+    console.log(`in memory: complete ${mem.firstTask} (kept engine) ${fmt(mem.kept.perSec)}        -        -   ${fmt(mem.kept.cpuMs, 2)} (in process)`);
+    console.log(`in memory: the same, engine rebuilt from state ${fmt(mem.rebuilt.perSec)}        -        -   ${fmt(mem.rebuilt.cpuMs, 2)} (in process)`);
     console.log(`durable: completion over HTTP                ${fmt(completePerSec)} ${fmt(percentile(done.latencies, 50), 1)} ${fmt(percentile(done.latencies, 99), 1)}   ${fmt((c3.server - c2.server) / N, 2)}           ${fmt((c3.pg - c2.pg) / N, 2)}`);
     console.log(
-      `durable / in memory: starts ${fmt((100 * ratePerSec) / mem.startsPerSec, 1)} %, completions ${fmt((100 * completePerSec) / mem.completesPerSec, 1)} % of the kept engine's rate, ${fmt((100 * completePerSec) / mem.rebuiltPerSec, 1)} % of the rebuilt one's`,
+      `durable / in memory: starts ${fmt((100 * ratePerSec) / mem.starts.perSec, 1)} %, completions ${fmt((100 * completePerSec) / mem.kept.perSec, 1)} % of the kept engine's rate, ${fmt((100 * completePerSec) / mem.rebuilt.perSec, 1)} % of the rebuilt one's`,
     );
-    const lookups = (result: string) => Number(new RegExp(`^hcp_engine_cache_lookups_total\\{result="${result}"\\} (\\S+)`, 'm').exec(metrics)?.[1] ?? 0);
+    const lookups = (result: string) => sample(`hcp_engine_cache_lookups_total{result="${result}"}`);
     console.log(`engine cache over the run: ${lookups('hit')} steps found their engine kept, ${lookups('miss')} rebuilt it from the stored state`);
-    const mb = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(metrics)?.[1] ?? 0) / 1048576;
     console.log(
       `server RSS at the end ${rss.toFixed(0)} MB, peak ${peak.toFixed(0)} MB (V8 heap used ${mb('hcp_nodejs_heap_size_used_bytes').toFixed(0)} of ${mb('hcp_nodejs_heap_size_total_bytes').toFixed(0)} MB, external ${mb('hcp_nodejs_external_memory_bytes').toFixed(0)} MB); engines kept ${cache} (≈ ${cacheMb.toFixed(0)} MB by their weight)`,
     );

@@ -31,8 +31,9 @@ import { Core, createCore } from '../src/core';
 import type { TaskRow } from '../src/db/tables';
 import { TimerJob } from '../src/engine/timers';
 import { StepInput, drive } from '../src/engine/drive';
-import { BENCH_PII_KEY, ROOT, fireTimers, intEnv, processCpuMs, scratchDatabase, startServer } from './common';
-import { inMemoryDiagram } from './in-memory';
+import { byInstance } from '../src/engine/timer-batch';
+import { BENCH_PII_KEY, ROOT, fireTimers, intEnv, scratchDatabase, startServer } from './common';
+import { eachTimed, inMemoryDiagram } from './in-memory';
 
 const N = intEnv('BENCH_TIMERS', 1_000_000);
 const SEED = Math.min(intEnv('BENCH_SEED', 300), Math.ceil(N / 2));
@@ -74,13 +75,10 @@ async function inMemoryFirings(knex: Knex, now: Date, n: number): Promise<{ fire
     .limit(n)
     .select('i.id', 'i.county_id', 'i.business_key', 'i.revision', 'i.state', 'm.id as timer_id');
   const ids = due.map((r) => r.id as string);
-  const byInstance = <T extends { instance_id: string }>(rows: T[]) => rows.reduce((m, r) => m.set(r.instance_id, [...(m.get(r.instance_id) ?? []), r]), new Map<string, T[]>());
   const tasks = byInstance(await knex('tasks').whereIn('instance_id', ids).where({ status: 'open' }).select('id', 'execution_id', 'element_id', 'instance_id'));
   const timers = byInstance(await knex('timers').whereIn('instance_id', ids).orderBy('id').select('id', 'execution_id', 'due_at', 'element_id', 'fired_at', 'instance_id'));
-  const cpu0 = processCpuMs(process.pid);
-  const t0 = performance.now();
   let fired = 0;
-  for (const r of due) {
+  const run = await eachTimed(due, async (r) => {
     const input: StepInput = {
       instanceId: r.id,
       countyId: r.county_id,
@@ -95,10 +93,9 @@ async function inMemoryFirings(knex: Knex, now: Date, n: number): Promise<{ fire
     };
     const { result } = await drive(input, { kind: 'fire', timerId: r.timer_id }, deps);
     if (result.fired) fired++;
-  }
-  const secs = (performance.now() - t0) / 1000;
+  });
   if (fired !== due.length) throw new Error(`in memory: ${due.length - fired} of ${due.length} reminders did not fire`);
-  return { fired, secs, rate: fired / secs, cpuMs: (processCpuMs(process.pid) - cpu0) / Math.max(1, fired) };
+  return { fired, secs: run.secs, rate: run.perSec, cpuMs: run.cpuMs };
 }
 
 async function main() {

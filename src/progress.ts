@@ -69,3 +69,12 @@ export class Progress {
 
 /** A handle that reports nowhere (callers without a Progress). */
 export const noProgress: ProgressHandle = { advance: () => undefined, end: () => undefined };
+
+/** Runs a job with its handle and ends the handle whatever happens (a failed job does not stay running). */
+export async function withProgress<T>(job: ProgressHandle, fn: (job: ProgressHandle) => Promise<T>): Promise<T> {
+  try {
+    return await fn(job);
+  } finally {
+    job.end();
+  }
+}

@@ -11,7 +11,7 @@ import { appendJournal, currentRevision, STEP_INPUT } from '../db/journal';
 import type { InstanceRow, JournalRow } from '../db/tables';
 import { NotFoundError, ValidationError } from '../errors';
 import { isUuid } from '../ids';
-import { type Progress, noProgress } from '../progress';
+import { type Progress, noProgress, withProgress } from '../progress';
 import type { TenantRegistry } from '../tenants';
 import { AnchorJob } from './anchors';
 import { renderDossier } from './dossier-html';
@@ -78,8 +78,7 @@ export class AuditService {
     const list: InstanceRow[] = await q;
     const results: Array<CheckResult | { instanceId: string; status: 'not replayable'; message: string }> = [];
     // A page re-executes up to 1,000 instances (≈ 0.1 s each for a 柳东 case): a long job.
-    const job = this.progress?.begin(`replay check ${county}`, list.length) ?? noProgress;
-    try {
+    await withProgress(this.progress?.begin(`replay check ${county}`, list.length) ?? noProgress, async (job) => {
       for (const inst of list) {
         try {
           results.push(await checkReplay({ ...this.deps, knex: this.knex }, inst, await this.rows(inst.id)));
@@ -88,9 +87,7 @@ export class AuditService {
         }
         job.advance(1);
       }
-    } finally {
-      job.end();
-    }
+    });
     const done = Number(before) + list.length;
     const total = Number(count);
     return {

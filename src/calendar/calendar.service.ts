@@ -12,8 +12,8 @@
  * (under FOR UPDATE, which also serialises loads). Each process remembers the revision its calendars
  * were built from and compares it with the stored one: inside every runner step (read FOR SHARE by the
  * step's own lock statement, so a load and a step computing deadlines never overlap), before answering
- * the calendar endpoints and /health, and as a scheduler job; when it differs the process reloads the years in force and hands them to
- * CountyDeadlines.setYears().
+ * the calendar endpoints and /health, and as a scheduler job; when it differs the process reloads the
+ * years in force and hands them to CountyDeadlines.setYears().
  */
 import type { Knex } from 'knex';
 import { User, assertCounty, assertMay, canSeeCounty } from '../auth/access';

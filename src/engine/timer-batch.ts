@@ -127,7 +127,7 @@ export async function fireNotifyOnlyBatch(trx: Knex.Transaction, claimed: Claime
 }
 
 /** Rows by their instance, in the order given. */
-function byInstance<T extends { instance_id: string }>(rows: T[]): Map<string, T[]> {
+export function byInstance<T extends { instance_id: string }>(rows: T[]): Map<string, T[]> {
   const out = new Map<string, T[]>();
   for (const r of rows) {
     const list = out.get(r.instance_id);

@@ -30,7 +30,7 @@ import { page } from '../paging';
 import type { PiiCipher } from '../privacy/cipher';
 import { PersonView, freeTextColumns, maskedPerson, personColumns, revealFreeText, revealPerson } from '../privacy/personal';
 import { assertMayReveal, recordReveal } from '../privacy/reveal';
-import { type Progress, type ProgressHandle, noProgress } from '../progress';
+import { type Progress, type ProgressHandle, noProgress, withProgress } from '../progress';
 import type { Tenant, TenantRegistry } from '../tenants';
 import { RowAnswer, assertBatchSize, batchProgress, invalid, refusal, summarise } from './batch';
 import { EvaluationInput, checkEvaluation } from './validate';
@@ -175,17 +175,14 @@ export class EvaluationService {
       if (!checked.ok) answers[index] = refusal(index, invalid('rating', checked.errors));
       else prepared.push(this.prepare(tenant, index, checked.value, now));
     });
-    const job = batchProgress(this.progress, `rating import ${tenant.id}`, rows.length);
-    try {
+    const outcomes = await withProgress(batchProgress(this.progress, `rating import ${tenant.id}`, rows.length), (job) => {
       job.advance(rows.length - prepared.length);
-      const outcomes = await this.store(user, tenant, prepared, now, job);
-      prepared.forEach((p, i) => {
-        const o = outcomes[i];
-        answers[p.index] = o.status === 'refused' ? refusal(p.index, o.error) : { index: p.index, status: o.status, id: o.receipt.id, caseId: o.receipt.caseId };
-      });
-    } finally {
-      job.end();
-    }
+      return this.store(user, tenant, prepared, now, job);
+    });
+    prepared.forEach((p, i) => {
+      const o = outcomes[i];
+      answers[p.index] = o.status === 'refused' ? refusal(p.index, o.error) : { index: p.index, status: o.status, id: o.receipt.id, caseId: o.receipt.caseId };
+    });
     return summarise(answers);
   }
 

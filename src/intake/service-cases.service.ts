@@ -12,7 +12,7 @@ import type { Clock } from '../clock';
 import { ConflictError, NotFoundError } from '../errors';
 import { uuidv7 } from '../ids';
 import { page } from '../paging';
-import { type Progress, type ProgressHandle, noProgress } from '../progress';
+import { type Progress, type ProgressHandle, noProgress, withProgress } from '../progress';
 import type { Tenant, TenantRegistry } from '../tenants';
 import { RowAnswer, assertBatchSize, batchProgress, invalid, refusal, summarise } from './batch';
 import { defaultRatingAt } from './rating-window';
@@ -75,17 +75,14 @@ export class ServiceCaseService {
         answers[index] = { ...refusal(index, invalid('办件', checked.errors)), ...(typeof caseNo === 'string' ? { caseNo } : {}) };
       }
     });
-    const job = batchProgress(this.progress, `办件 import ${tenant.id}${csv ? ' (CSV)' : ''}`, rows.length);
-    try {
+    const stored = await withProgress(batchProgress(this.progress, `办件 import ${tenant.id}${csv ? ' (CSV)' : ''}`, rows.length), (job) => {
       job.advance(rows.length - valid.length);
-      const stored = await this.store(user, tenant, valid, now, job);
-      valid.forEach((v, i) => {
-        const a = stored[i];
-        answers[v.index] = a.status === 'refused' ? { ...refusal(v.index, a.error), caseNo: v.input.caseNo } : { index: v.index, status: a.status, id: a.id, caseNo: v.input.caseNo };
-      });
-    } finally {
-      job.end();
-    }
+      return this.store(user, tenant, valid, now, job);
+    });
+    valid.forEach((v, i) => {
+      const a = stored[i];
+      answers[v.index] = a.status === 'refused' ? { ...refusal(v.index, a.error), caseNo: v.input.caseNo } : { index: v.index, status: a.status, id: a.id, caseNo: v.input.caseNo };
+    });
     if (csv) for (const a of answers) a.line = a.index + 2;
     return summarise(answers, true);
   }
