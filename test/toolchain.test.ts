@@ -63,3 +63,15 @@ test('every locked package declares that it runs on this Node (no EBADENGINE at 
     .map(([name, p]) => `${name} ${(p.engines as { node: string }).node}`);
   expect(refusing).toEqual([]);
 });
+
+test('npm start gives node the heap limit the README tells operators to use', () => {
+  const fs = require('node:fs') as typeof import('node:fs');
+  const path = require('node:path') as typeof import('node:path');
+  const root = path.join(__dirname, '..');
+  const start: string = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start;
+  const flag = /--max-old-space-size=(\d+)/.exec(start);
+  expect(flag).not.toBeNull();
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  expect(readme).toContain(`\`node --max-old-space-size=${flag![1]} dist/src/main.js\``);
+  expect(start).toBe(`node --max-old-space-size=${flag![1]} dist/src/main.js`);
+});
